@@ -1,0 +1,5 @@
+//! The confirmation-code gateway as a library: the binary in `main.rs` only parses the
+//! command line and calls [`server::run`]. Each module has one job along the path of a
+//! message (see `docs/architecture.md`).
+
+#![deny(unsafe_code)]

@@ -1,0 +1,155 @@
+//! Error kinds an adapter returns. Each variant tells the gateway what to do next,
+//! so adapters map their provider's errors onto these and never decide routing.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a send (or a reachability check, or adapter creation) failed.
+///
+/// The gateway routes on the variant: `Unreachable`, `Transient`, `Throttled` and
+/// `Timeout` move on to the location's next channel; `Rejected` stops (the recipient
+/// or message is refused for good); `Auth` and `Config` mark the adapter unhealthy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AdapterError {
+    /// Permanent refusal for this recipient or message: do not retry anywhere.
+    #[error("rejected by provider: {message}")]
+    Rejected {
+        /// Provider's reason, safe to show to operators (no secrets, no code).
+        message: String,
+        /// Provider's own error code, when it has one (e.g. Twilio `21211`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provider_code: Option<String>,
+    },
+    /// This channel cannot reach this phone (no Telegram account, not on WhatsApp,
+    /// no route to the destination): try the next channel.
+    #[error("unreachable on this channel: {message}")]
+    Unreachable {
+        /// Why the phone cannot be reached here.
+        message: String,
+        /// Provider's own error code, when it has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provider_code: Option<String>,
+    },
+    /// A temporary failure (5xx, connection reset): another channel may succeed now,
+    /// this one may succeed later.
+    #[error("transient provider failure: {message}")]
+    Transient {
+        /// What went wrong.
+        message: String,
+        /// When the provider suggests trying again, in milliseconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
+    /// The provider throttled us (HTTP 429 or an equivalent error code).
+    #[error("throttled by provider: {message}")]
+    Throttled {
+        /// What the provider said.
+        message: String,
+        /// When the provider allows the next request, in milliseconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
+    /// Credentials were refused: the instance needs an operator's attention.
+    #[error("provider refused the credentials: {message}")]
+    Auth {
+        /// What the provider said.
+        message: String,
+    },
+    /// The instance's configuration is invalid.
+    #[error("invalid adapter configuration: {message}")]
+    Config {
+        /// Which setting is wrong and what is allowed.
+        message: String,
+    },
+    /// The call did not complete before its deadline. Set by the host, or by an
+    /// adapter whose own HTTP client timed out.
+    #[error("timed out: {message}")]
+    Timeout {
+        /// What timed out.
+        message: String,
+    },
+    /// The adapter itself failed (a panic, a broken completion, undecodable output).
+    /// Produced by the boundary, not by adapter authors.
+    #[error("adapter failure: {message}")]
+    Internal {
+        /// What broke.
+        message: String,
+    },
+}
+
+impl AdapterError {
+    /// Whether the gateway should move on to the next channel after this error.
+    pub fn try_next_channel(&self) -> bool {
+        matches!(
+            self,
+            Self::Unreachable { .. }
+                | Self::Transient { .. }
+                | Self::Throttled { .. }
+                | Self::Timeout { .. }
+                | Self::Internal { .. }
+                | Self::Auth { .. }
+                | Self::Config { .. }
+        )
+    }
+
+    /// A short, stable, snake_case name of the variant, used as a metric label value.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Rejected { .. } => "rejected",
+            Self::Unreachable { .. } => "unreachable",
+            Self::Transient { .. } => "transient",
+            Self::Throttled { .. } => "throttled",
+            Self::Auth { .. } => "auth",
+            Self::Config { .. } => "config",
+            Self::Timeout { .. } => "timeout",
+            Self::Internal { .. } => "internal",
+        }
+    }
+
+    /// Shorthand for a [`AdapterError::Rejected`] without a provider code.
+    pub fn rejected(message: impl Into<String>) -> Self {
+        Self::Rejected { message: message.into(), provider_code: None }
+    }
+
+    /// Shorthand for a [`AdapterError::Unreachable`] without a provider code.
+    pub fn unreachable(message: impl Into<String>) -> Self {
+        Self::Unreachable { message: message.into(), provider_code: None }
+    }
+
+    /// Shorthand for a [`AdapterError::Transient`] without a retry hint.
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self::Transient { message: message.into(), retry_after_ms: None }
+    }
+
+    /// Shorthand for a [`AdapterError::Config`].
+    pub fn config(message: impl Into<String>) -> Self {
+        Self::Config { message: message.into() }
+    }
+}
+
+/// Why a provider callback (delivery report, webhook handshake) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CallbackError {
+    /// The provider's signature is missing, stale or wrong: answer 401/403.
+    #[error("callback signature rejected: {message}")]
+    Signature {
+        /// What was wrong (never echoes the expected signature).
+        message: String,
+    },
+    /// The payload cannot be parsed: answer 400.
+    #[error("malformed callback: {message}")]
+    Malformed {
+        /// What could not be parsed.
+        message: String,
+    },
+    /// This adapter does not accept callbacks.
+    #[error("this adapter does not accept callbacks")]
+    Unsupported,
+    /// The adapter failed while parsing (set by the boundary on a panic).
+    #[error("adapter failure: {message}")]
+    Internal {
+        /// What broke.
+        message: String,
+    },
+}
