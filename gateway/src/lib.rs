@@ -3,3 +3,9 @@
 //! message (see `docs/architecture.md`).
 
 #![deny(unsafe_code)]
+
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod store;
