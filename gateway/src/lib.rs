@@ -9,3 +9,4 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod store;
+pub mod metrics;
