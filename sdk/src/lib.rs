@@ -12,6 +12,8 @@
 #[allow(unsafe_code)]
 pub mod abi;
 pub mod adapter;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod error;
 mod export;
 pub mod secret;
