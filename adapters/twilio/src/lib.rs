@@ -111,3 +111,5 @@ impl Adapter for TwilioAdapter {
         }
     }
 }
+
+gateway_sdk::export_adapter!(TwilioAdapter);

@@ -3,6 +3,7 @@
 
 mod callback;
 mod config;
+mod conformance;
 mod fake;
 mod mapping;
 mod request;
