@@ -213,3 +213,80 @@ async fn fake_status_callback_round_trips_through_the_adapter() {
     assert_eq!(out.updates[0].status, DeliveryStatus::Failed);
     assert_eq!(out.updates[0].error_code.as_deref(), Some("30008"));
 }
+
+#[test]
+fn capabilities_are_sms_with_delivery_reports() {
+    let fake = FakeTwilio::start(FakeAccount::default());
+    let caps = adapter(fake.settings_json()).capabilities();
+    assert_eq!(caps.channels, [gateway_sdk::Channel::Sms]);
+    assert!(caps.delivery_reports && !caps.reachability_check && !caps.provider_renders_text);
+    let mut off = fake.settings_json();
+    off["status_callbacks"] = json!(false);
+    assert!(!adapter(off).capabilities().delivery_reports);
+}
+
+/// Reads one HTTP/1.1 request (head and `Content-Length` body), answers 204.
+async fn receive_one(listener: tokio::net::TcpListener) -> (Vec<(String, String)>, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut sock, _) = listener.accept().await.expect("callback connection");
+    let mut buf = Vec::new();
+    loop {
+        let mut chunk = [0u8; 4096];
+        let n = sock.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "connection closed early");
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf).to_string();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let headers: Vec<(String, String)> = head
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+                .collect();
+            let len: usize = headers
+                .iter()
+                .find(|(k, _)| k == "content-length")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
+            if body.len() >= len {
+                sock.write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
+                    .await
+                    .expect("answer");
+                return (headers, body.to_owned());
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn fake_posts_signed_callbacks_over_http() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let callback_url = format!(
+        "http://{}/v1/callbacks/sms-main",
+        listener.local_addr().expect("addr")
+    );
+    let receiver = tokio::spawn(receive_one(listener));
+    let fake = FakeTwilio::start(FakeAccount::default());
+    let a = adapter(fake.settings_json());
+    let mut req = send_request("msg_1", "+79991234567");
+    req.callback_url = Some(callback_url.clone());
+    let ok = a.send(req).await.expect("accepted");
+    let status = fake
+        .post_status_callback(&ok.provider_message_id, "delivered", None)
+        .await
+        .expect("posted");
+    assert_eq!(status, 204);
+    let (headers, body) = receiver.await.expect("receiver");
+    let received = gateway_sdk::CallbackRequest {
+        method: "POST".into(),
+        url: callback_url,
+        headers,
+        body,
+        received_at: time::OffsetDateTime::now_utc(),
+    };
+    let out = a.parse_callback(&received).expect("signature verifies");
+    assert_eq!(out.updates[0].status, DeliveryStatus::Delivered);
+    assert_eq!(out.updates[0].provider_message_id, ok.provider_message_id);
+}
