@@ -9,8 +9,13 @@
 //! Authors never write `unsafe`: implement [`Adapter`], call `export_adapter!(MyAdapter)`,
 //! and run the [`conformance`] kit (feature `conformance`) in your tests.
 
+#[allow(unsafe_code)]
+pub mod abi;
 pub mod adapter;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod error;
+mod export;
 pub mod secret;
 pub mod types;
 

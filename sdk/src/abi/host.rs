@@ -1,0 +1,501 @@
+//! The host side of the table: safe calls into an adapter library.
+//!
+//! [`LibraryApi`] validates a table (version, size, strings) once; [`AbiInstance`]
+//! owns one instance handle and turns each asynchronous call into a future. Answers of
+//! asynchronous calls are routed by a numeric token through a process-wide table of
+//! pending calls: the first answer for a token is delivered, any later one (a buggy
+//! library answering twice, or an answer after the host gave up at its deadline) finds
+//! no entry and is ignored, and a future that is dropped removes its entry. Deadlines are
+//! not applied here; the gateway wraps every call in its own timeout.
+
+use super::export::{api_for, into_handle};
+use super::ffi::{
+    ABI_VERSION, AdapterApi, Bytes, CreateArgs, LogSink, Reply, STATUS_OK, level_from_code,
+    level_to_code,
+};
+use crate::{
+    Adapter, AdapterError, CallbackError, CallbackOutcome, CallbackRequest, Capabilities,
+    CreateContext, Health, Reachability, SendRequest, SendResult,
+};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex};
+use tokio::sync::oneshot;
+
+/// Why a library's function table cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TableError {
+    /// The entry function returned null: the library is broken; rebuild it.
+    #[error("the entry function returned no table")]
+    Null,
+    /// The table speaks another ABI version: rebuild the adapter against this SDK.
+    #[error("the table has ABI version {found}, expected {expected}")]
+    Version {
+        /// Version in the table.
+        found: u32,
+        /// Version this host speaks.
+        expected: u32,
+    },
+    /// The table is shorter than this ABI version requires: rebuild the adapter.
+    #[error("the table is {found} bytes, at least {expected} are required")]
+    TooSmall {
+        /// Size the table declares.
+        found: usize,
+        /// Size this host needs.
+        expected: usize,
+    },
+    /// A name field is not UTF-8: the library is broken; rebuild it.
+    #[error("the table's {0} field is not UTF-8")]
+    BadString(&'static str),
+}
+
+/// A validated function table (from a loaded library, or built in-process).
+#[derive(Debug, Clone, Copy)]
+pub struct LibraryApi {
+    table: &'static AdapterApi,
+    kind: &'static str,
+    adapter_version: &'static str,
+    sdk_version: &'static str,
+}
+
+fn static_str(bytes: Bytes, field: &'static str) -> Result<&'static str, TableError> {
+    // SAFETY: table strings are static per the ABI contract (checked by the caller of
+    // `from_raw`).
+    let slice: &'static [u8] = unsafe { bytes.as_slice() };
+    std::str::from_utf8(slice).map_err(|_| TableError::BadString(field))
+}
+
+impl LibraryApi {
+    /// Validates the table an entry function returned.
+    ///
+    /// # Safety
+    /// `table` must be null or point to an [`AdapterApi`] that honours the ABI contract
+    /// (immutable, living for the rest of the process), and the library's
+    /// [`ABI_VERSION`] symbol must already have been checked.
+    pub unsafe fn from_raw(table: *const AdapterApi) -> Result<Self, TableError> {
+        if table.is_null() {
+            return Err(TableError::Null);
+        }
+        // `size` and `version` lead the struct in every ABI version, so reading them is
+        // sound even for a table of another layout.
+        // SAFETY: non-null and valid per the caller's guarantee.
+        let (size, version) = unsafe { ((*table).size, (*table).version) };
+        if version != ABI_VERSION {
+            return Err(TableError::Version {
+                found: version,
+                expected: ABI_VERSION,
+            });
+        }
+        if size < size_of::<AdapterApi>() {
+            return Err(TableError::TooSmall {
+                found: size,
+                expected: size_of::<AdapterApi>(),
+            });
+        }
+        // SAFETY: version and size match, so this is a full table of our layout that
+        // lives for the rest of the process.
+        let table: &'static AdapterApi = unsafe { &*table };
+        Ok(Self {
+            table,
+            kind: static_str(table.kind, "kind")?,
+            adapter_version: static_str(table.adapter_version, "adapter_version")?,
+            sdk_version: static_str(table.sdk_version, "sdk_version")?,
+        })
+    }
+
+    /// The table for an adapter type compiled into this process.
+    pub fn of<A: Adapter>() -> Self {
+        let table: &'static AdapterApi = &const { api_for::<A>() };
+        // SAFETY: a table built by this SDK honours the contract and is static.
+        unsafe { Self::from_raw(table) }.expect("a table built by this SDK is valid")
+    }
+
+    /// `Adapter::KIND`.
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// `Adapter::VERSION`.
+    pub fn adapter_version(&self) -> &'static str {
+        self.adapter_version
+    }
+
+    /// The SDK version the library was built with.
+    pub fn sdk_version(&self) -> &'static str {
+        self.sdk_version
+    }
+
+    /// The table's ABI version (always [`ABI_VERSION`] once validated).
+    pub fn abi_version(&self) -> u32 {
+        self.table.version
+    }
+
+    /// Creates an instance. `settings` is its config table; log lines are re-emitted in
+    /// the host's tracing with `adapter = context.instance`.
+    pub fn create(
+        &self,
+        settings: serde_json::Value,
+        context: CreateContext,
+    ) -> Result<AbiInstance, AdapterError> {
+        let log = leak_log_sink(&context.instance);
+        let name = context.instance.clone();
+        let args = CreateArgs {
+            settings,
+            context,
+            log_level: host_log_level(),
+        };
+        let args = serde_json::to_vec(&args).map_err(|e| AdapterError::Internal {
+            message: format!("cannot encode create arguments: {e}"),
+        })?;
+        let mut slot = SyncSlot::default();
+        // SAFETY: `args` and `slot` outlive this synchronous call; `log` is leaked.
+        let handle = unsafe { (self.table.create)(Bytes::borrow(&args), log, slot.reply()) };
+        let caps: Result<Capabilities, AdapterError> = slot.decode("create");
+        match (handle.is_null(), caps) {
+            (false, Ok(capabilities)) => Ok(AbiInstance {
+                api: *self,
+                handle,
+                capabilities,
+                name,
+            }),
+            (true, Err(e)) => Err(e),
+            (false, Err(e)) => {
+                // SAFETY: a handle from `create`, destroyed once, with no call running.
+                unsafe { (self.table.destroy)(handle) };
+                Err(e)
+            }
+            (true, Ok(_)) => Err(AdapterError::Internal {
+                message: "create answered success but returned no instance".into(),
+            }),
+        }
+    }
+}
+
+/// One adapter instance behind the C ABI. Dropping it destroys the instance.
+#[derive(Debug)]
+pub struct AbiInstance {
+    api: LibraryApi,
+    /// Opaque handle from `create`; only ever passed back to the same table.
+    handle: *mut c_void,
+    capabilities: Capabilities,
+    name: String,
+}
+
+// SAFETY: the handle is only passed back to the table, whose functions are thread-safe
+// for a live handle (the SDK side is `Arc<A>` with `A: Send + Sync`).
+unsafe impl Send for AbiInstance {}
+// SAFETY: as for `Send`; `&self` methods only pass the handle to thread-safe functions.
+unsafe impl Sync for AbiInstance {}
+
+impl AbiInstance {
+    /// Wraps an adapter built in this process, driving it through the real table
+    /// (conformance tests, benchmarks).
+    pub fn in_process<A: Adapter>(adapter: A, name: &str) -> Result<Self, AdapterError> {
+        let capabilities = adapter.capabilities();
+        let handle = into_handle(adapter, leak_log_sink(name), host_log_level())?;
+        Ok(Self {
+            api: LibraryApi::of::<A>(),
+            handle,
+            capabilities,
+            name: name.to_owned(),
+        })
+    }
+
+    /// The table this instance belongs to.
+    pub fn api(&self) -> &LibraryApi {
+        &self.api
+    }
+
+    /// The instance name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Capabilities reported at creation.
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    /// Asks the instance for its capabilities again.
+    pub fn refresh_capabilities(&self) -> Result<Capabilities, AdapterError> {
+        let mut slot = SyncSlot::default();
+        // SAFETY: live handle; `slot` outlives this synchronous call.
+        unsafe { (self.api.table.capabilities)(self.handle, slot.reply()) };
+        slot.decode("capabilities")
+    }
+
+    /// Sends one message. The future does not borrow `self`.
+    pub fn send(
+        &self,
+        request: &SendRequest,
+    ) -> impl Future<Output = Result<SendResult, AdapterError>> + Send + 'static + use<> {
+        let encoded = serde_json::to_vec(request);
+        let call = encoded.map(|bytes| {
+            let call = PendingCall::register();
+            // SAFETY: live handle; `bytes` outlives this call (the adapter copies it).
+            unsafe { (self.api.table.send)(self.handle, Bytes::borrow(&bytes), call.reply()) };
+            call
+        });
+        async move {
+            let call = call.map_err(|e| AdapterError::Internal {
+                message: format!("cannot encode send request: {e}"),
+            })?;
+            call.outcome::<SendResult, AdapterError>("send").await
+        }
+    }
+
+    /// Checks whether `phone` is reachable on this channel.
+    pub fn check_reachable(
+        &self,
+        phone: &str,
+    ) -> impl Future<Output = Result<Reachability, AdapterError>> + Send + 'static + use<> {
+        let bytes = serde_json::to_vec(phone).unwrap_or_default();
+        let call = PendingCall::register();
+        // SAFETY: live handle; `bytes` outlives this call.
+        unsafe {
+            (self.api.table.check_reachable)(self.handle, Bytes::borrow(&bytes), call.reply())
+        };
+        async move {
+            call.outcome::<Reachability, AdapterError>("check_reachable")
+                .await
+        }
+    }
+
+    /// Verifies and parses a provider callback.
+    pub fn parse_callback(
+        &self,
+        request: &CallbackRequest,
+    ) -> Result<CallbackOutcome, CallbackError> {
+        let bytes = serde_json::to_vec(request).map_err(|e| CallbackError::Internal {
+            message: format!("cannot encode callback request: {e}"),
+        })?;
+        let mut slot = SyncSlot::default();
+        // SAFETY: live handle; `bytes` and `slot` outlive this synchronous call.
+        unsafe {
+            (self.api.table.parse_callback)(self.handle, Bytes::borrow(&bytes), slot.reply())
+        };
+        slot.decode_with("parse_callback", |m| CallbackError::Internal { message: m })
+    }
+
+    /// The instance's health; a failed call reads as down.
+    pub fn health(&self) -> impl Future<Output = Health> + Send + 'static + use<> {
+        let call = PendingCall::register();
+        // SAFETY: live handle.
+        unsafe { (self.api.table.health)(self.handle, call.reply()) };
+        async move {
+            match call.outcome::<Health, AdapterError>("health").await {
+                Ok(health) => health,
+                Err(e) => Health::down(e.to_string()),
+            }
+        }
+    }
+}
+
+impl Drop for AbiInstance {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self` proves no call on this handle is executing; destroyed once.
+        unsafe { (self.api.table.destroy)(self.handle) };
+    }
+}
+
+fn decode_payload<T: DeserializeOwned, E: DeserializeOwned>(
+    call: &str,
+    status: u32,
+    payload: &[u8],
+    internal: impl Fn(String) -> E,
+) -> Result<T, E> {
+    let undecodable = |e: serde_json::Error| internal(format!("undecodable {call} answer: {e}"));
+    if status == STATUS_OK {
+        serde_json::from_slice(payload).map_err(undecodable)
+    } else {
+        Err(serde_json::from_slice::<E>(payload).unwrap_or_else(undecodable))
+    }
+}
+
+fn internal(message: String) -> AdapterError {
+    AdapterError::Internal { message }
+}
+
+/// Answer slot for synchronous calls, written by [`sync_reply`].
+#[derive(Default)]
+struct SyncSlot {
+    answer: Option<(u32, Vec<u8>)>,
+}
+
+impl SyncSlot {
+    fn reply(&mut self) -> Reply {
+        Reply {
+            ctx: std::ptr::from_mut(self).cast(),
+            func: sync_reply,
+        }
+    }
+
+    fn decode<T: DeserializeOwned>(self, call: &str) -> Result<T, AdapterError> {
+        self.decode_with(call, internal)
+    }
+
+    fn decode_with<T: DeserializeOwned, E: DeserializeOwned>(
+        self,
+        call: &str,
+        internal: impl Fn(String) -> E,
+    ) -> Result<T, E> {
+        match self.answer {
+            Some((status, payload)) => decode_payload(call, status, &payload, internal),
+            None => Err(internal(format!(
+                "adapter returned from {call} without answering"
+            ))),
+        }
+    }
+}
+
+unsafe extern "C" fn sync_reply(ctx: *mut c_void, status: u32, payload: Bytes) {
+    // SAFETY: `ctx` is the `SyncSlot` of a synchronous call still on the host's stack
+    // (sync replies come before the call returns); `payload` is lent for this call.
+    let (slot, payload) = unsafe { (&mut *ctx.cast::<SyncSlot>(), payload.as_slice()) };
+    if slot.answer.is_none() {
+        slot.answer = Some((status, payload.to_vec()));
+    }
+}
+
+/// An answer as it arrived: status and a copy of the payload.
+type Answer = (u32, Vec<u8>);
+/// Waiters by token.
+type Waiters = HashMap<u64, oneshot::Sender<Answer>>;
+
+/// Pending asynchronous calls, sharded to keep lock hold times short under load.
+struct Pending {
+    next: AtomicU64,
+    shards: [Mutex<Waiters>; SHARDS],
+}
+
+const SHARDS: usize = 16;
+
+static PENDING: LazyLock<Pending> = LazyLock::new(|| Pending {
+    next: AtomicU64::new(1),
+    shards: std::array::from_fn(|_| Mutex::new(HashMap::new())),
+});
+
+impl Pending {
+    fn shard(&self, token: u64) -> std::sync::MutexGuard<'_, Waiters> {
+        let shard = &self.shards[(token % SHARDS as u64) as usize];
+        shard
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// One asynchronous call awaiting its answer. Dropping it forgets the token, so a late
+/// answer is ignored.
+struct PendingCall {
+    token: u64,
+    rx: oneshot::Receiver<Answer>,
+}
+
+impl PendingCall {
+    fn register() -> Self {
+        let token = PENDING.next.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        PENDING.shard(token).insert(token, tx);
+        Self { token, rx }
+    }
+
+    fn reply(&self) -> Reply {
+        // The token travels as the context pointer's address; it is never dereferenced.
+        Reply {
+            ctx: std::ptr::without_provenance_mut(self.token as usize),
+            func: async_reply,
+        }
+    }
+
+    async fn outcome<T, E>(mut self, call: &str) -> Result<T, E>
+    where
+        T: DeserializeOwned,
+        E: DeserializeOwned + From<AdapterError>,
+    {
+        match (&mut self.rx).await {
+            Ok((status, payload)) => decode_payload(call, status, &payload, |m| internal(m).into()),
+            Err(_) => Err(internal(format!("adapter lost the {call} completion")).into()),
+        }
+    }
+}
+
+impl Drop for PendingCall {
+    fn drop(&mut self) {
+        PENDING.shard(self.token).remove(&self.token);
+    }
+}
+
+unsafe extern "C" fn async_reply(ctx: *mut c_void, status: u32, payload: Bytes) {
+    let token = ctx.addr() as u64;
+    // Nothing here should panic, but a panic must never unwind into the library.
+    let _ = std::panic::catch_unwind(move || {
+        let waiter = PENDING.shard(token).remove(&token);
+        match waiter {
+            // SAFETY: `payload` is lent for this call; it is copied before returning.
+            Some(tx) => drop(tx.send((status, unsafe { payload.as_slice() }.to_vec()))),
+            None => tracing::debug!(token, "ignored a second or late adapter answer"),
+        }
+    });
+}
+
+/// Log context handed to an instance: its name, leaked because the library may log
+/// from in-flight tasks at any time and libraries are never unloaded.
+struct LogContext {
+    instance: String,
+}
+
+fn leak_log_sink(instance: &str) -> LogSink {
+    let ctx: &'static LogContext = Box::leak(Box::new(LogContext {
+        instance: instance.to_owned(),
+    }));
+    LogSink {
+        ctx: std::ptr::from_ref(ctx).cast(),
+        func: host_log,
+    }
+}
+
+fn host_log_level() -> u32 {
+    tracing::level_filters::LevelFilter::current()
+        .into_level()
+        .map_or(0, level_to_code)
+}
+
+pub(super) unsafe extern "C" fn host_log(
+    ctx: *const c_void,
+    level: u32,
+    target: Bytes,
+    message: Bytes,
+) {
+    // SAFETY: `ctx` is a leaked `LogContext`; the byte slices are lent for this call.
+    let (ctx, target, message) = unsafe {
+        (
+            &*ctx.cast::<LogContext>(),
+            target.as_slice(),
+            message.as_slice(),
+        )
+    };
+    let adapter = ctx.instance.as_str();
+    let origin = String::from_utf8_lossy(target);
+    let message = String::from_utf8_lossy(message);
+    // A panicking host subscriber must not unwind into the library.
+    let _ = std::panic::catch_unwind(move || match level_from_code(level) {
+        tracing::Level::ERROR => {
+            tracing::error!(target: "adapter", adapter, origin = %origin, "{message}")
+        }
+        tracing::Level::WARN => {
+            tracing::warn!(target: "adapter", adapter, origin = %origin, "{message}")
+        }
+        tracing::Level::INFO => {
+            tracing::info!(target: "adapter", adapter, origin = %origin, "{message}")
+        }
+        tracing::Level::DEBUG => {
+            tracing::debug!(target: "adapter", adapter, origin = %origin, "{message}")
+        }
+        tracing::Level::TRACE => {
+            tracing::trace!(target: "adapter", adapter, origin = %origin, "{message}")
+        }
+    });
+}
