@@ -27,6 +27,8 @@ use request::CheckSendAbility;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+gateway_sdk::export_adapter!(TelegramAdapter);
+
 /// One Telegram Gateway instance.
 pub struct TelegramAdapter {
     /// Validated settings.

@@ -2,6 +2,7 @@
 //! sends against the fake Gateway API in [`send`]; delivery reports in [`callbacks`].
 
 mod callbacks;
+mod conformance;
 mod send;
 
 use crate::TelegramAdapter;
