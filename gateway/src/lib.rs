@@ -3,3 +3,5 @@
 //! message (see `docs/architecture.md`).
 
 #![deny(unsafe_code)]
+
+pub mod adapters;
