@@ -10,3 +10,4 @@ pub mod error;
 pub mod http;
 pub mod store;
 pub mod metrics;
+pub mod adapters;

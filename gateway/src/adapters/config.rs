@@ -1,0 +1,133 @@
+//! Configuration of adapter instances: the `[[adapters]]` tables of the gateway config.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// One adapter instance: a library plus its own settings. Several instances may use
+/// the same library (say two Twilio accounts), each with its own name and settings.
+///
+/// ```toml
+/// [[adapters]]
+/// name = "sms-main"
+/// library = "adapter_mock"        # libadapter_mock.so in adapters_dir
+/// timeout = "5s"
+/// throughput = { per_second = 50, burst = 100 }
+/// [adapters.settings]
+/// channel = "sms"
+/// ```
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdapterInstanceConfig {
+    /// Instance name: how locations list it in `channels`, and the path segment of its
+    /// callback URL (`/v1/callbacks/{name}`). Letters, digits, `-` and `_`.
+    pub name: String,
+    /// The adapter library: a path (absolute, or relative to `adapters_dir`), a file
+    /// name in `adapters_dir` (`libadapter_mock.so`), or a bare library name
+    /// (`adapter_mock`), which becomes the platform's `lib{name}.so`.
+    pub library: String,
+    /// The instance's own settings, handed to the adapter as JSON (the
+    /// `[adapters.settings]` table). Each adapter documents its keys.
+    #[serde(default = "empty_settings")]
+    pub settings: serde_json::Value,
+    /// Deadline of every call into this instance (humantime, `5s`, `800ms`). A send uses
+    /// the shorter of this and the request's own deadline.
+    #[serde(default = "default_timeout", with = "humantime_serde")]
+    pub timeout: Duration,
+    /// Messages per second the provider allows this instance, if it limits them.
+    #[serde(default)]
+    pub throughput: Option<Throughput>,
+}
+
+/// A token bucket toward one provider account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Throughput {
+    /// Sustained messages per second.
+    pub per_second: u32,
+    /// Messages that may go at once after a quiet period.
+    pub burst: u32,
+}
+
+/// What the gateway tells every instance it creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostContext {
+    /// The gateway's data directory (adapters that keep files put them here).
+    pub data_dir: PathBuf,
+    /// The gateway's public base URL, for provider callbacks.
+    pub public_url: Option<String>,
+}
+
+fn empty_settings() -> serde_json::Value {
+    serde_json::Value::Object(serde_json::Map::new())
+}
+
+/// The default per-call deadline.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn default_timeout() -> Duration {
+    DEFAULT_TIMEOUT
+}
+
+/// The default `adapters_dir`: the directory of the running gateway executable, so a
+/// development build finds the adapters `cargo build --workspace` put beside it.
+pub fn default_adapters_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Where `library` points, given `adapters_dir`.
+pub fn resolve_library(adapters_dir: &Path, library: &str) -> PathBuf {
+    let path = Path::new(library);
+    let is_bare_name = !library.contains(std::path::MAIN_SEPARATOR)
+        && !library.contains('/')
+        && path.extension().is_none();
+    let path = if is_bare_name {
+        PathBuf::from(format!(
+            "{}{library}{}",
+            std::env::consts::DLL_PREFIX,
+            std::env::consts::DLL_SUFFIX
+        ))
+    } else {
+        path.to_path_buf()
+    };
+    if path.is_absolute() {
+        path
+    } else {
+        adapters_dir.join(path)
+    }
+}
+
+impl AdapterInstanceConfig {
+    /// Checks what the types cannot; the message names the field and what is allowed.
+    pub fn validate(&self) -> Result<(), String> {
+        let name_ok = !self.name.is_empty()
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !name_ok {
+            return Err(format!(
+                "`name` = {:?} must be non-empty and use only letters, digits, `-` and `_`",
+                self.name
+            ));
+        }
+        if self.library.trim().is_empty() {
+            return Err("`library` must name an adapter library".into());
+        }
+        if !self.settings.is_object() {
+            return Err("`settings` must be a table".into());
+        }
+        if self.timeout.is_zero() {
+            return Err("`timeout` must be greater than zero".into());
+        }
+        if let Some(t) = self.throughput
+            && (t.per_second == 0 || t.burst == 0)
+        {
+            return Err("`throughput.per_second` and `throughput.burst` must be at least 1".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,170 @@
+//! [`AdapterInstance`]: what the rest of the gateway sees of an adapter, whichever way
+//! it is loaded; and [`LibraryInstance`], an instance behind the C ABI.
+//!
+//! The host side owns deadlines (a tokio timeout on every asynchronous call, the
+//! shorter of the request's deadline and the instance's `timeout`) and the in-flight
+//! gauge; the adapter only maps its provider's answers.
+
+use gateway_sdk::abi::host::AbiInstance;
+use gateway_sdk::{
+    AdapterError, CallbackError, CallbackOutcome, CallbackRequest, Capabilities, Health,
+    Reachability, SendRequest, SendResult,
+};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// One loaded adapter instance.
+#[async_trait::async_trait]
+pub trait AdapterInstance: Send + Sync {
+    /// The instance name from the config (`sms-main`).
+    fn name(&self) -> &str;
+    /// The adapter kind (`twilio`, `mock`).
+    fn kind(&self) -> &str;
+    /// The adapter's own version.
+    fn version(&self) -> &str;
+    /// The SDK ABI version it speaks.
+    fn abi_version(&self) -> u32;
+    /// The library it was loaded from; `None` for an in-process instance.
+    fn library(&self) -> Option<&Path>;
+    /// What it can do.
+    fn capabilities(&self) -> &Capabilities;
+    /// Its per-call deadline.
+    fn timeout(&self) -> Duration;
+    /// Sends one message within `min(req.deadline_ms, timeout)`; a missed deadline is
+    /// [`AdapterError::Timeout`].
+    async fn send(&self, req: SendRequest) -> Result<SendResult, AdapterError>;
+    /// Asks whether `phone` is reachable, within `timeout`.
+    async fn check_reachable(&self, phone: &str) -> Result<Reachability, AdapterError>;
+    /// Verifies and parses a provider callback (synchronous, CPU only).
+    fn parse_callback(&self, req: &CallbackRequest) -> Result<CallbackOutcome, CallbackError>;
+    /// Its health, within `timeout` (a missed deadline reads as down).
+    async fn health(&self) -> Health;
+    /// Calls currently in flight (for a metrics gauge).
+    fn inflight(&self) -> usize;
+}
+
+/// Counts a call as in flight while alive.
+pub(crate) struct InflightGuard<'a>(&'a AtomicUsize);
+
+impl<'a> InflightGuard<'a> {
+    pub(crate) fn new(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(counter)
+    }
+}
+
+impl Drop for InflightGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The deadline of a send: the request's own (if set) capped by the instance's.
+pub(crate) fn send_deadline(req: &SendRequest, timeout: Duration) -> Duration {
+    match req.deadline_ms {
+        0 => timeout,
+        ms => Duration::from_millis(ms).min(timeout),
+    }
+}
+
+/// Runs `fut` with a deadline; a missed deadline is a `Timeout` naming the instance.
+pub(crate) async fn with_deadline<T>(
+    instance: &str,
+    call: &str,
+    deadline: Duration,
+    fut: impl Future<Output = Result<T, AdapterError>>,
+) -> Result<T, AdapterError> {
+    tokio::time::timeout(deadline, fut)
+        .await
+        .unwrap_or_else(|_| {
+            Err(AdapterError::Timeout {
+                message: format!(
+                    "adapter `{instance}` gave no {call} answer within {} ms",
+                    deadline.as_millis()
+                ),
+            })
+        })
+}
+
+/// An instance of a shared library, called through the C ABI.
+#[derive(Debug)]
+pub struct LibraryInstance {
+    inner: AbiInstance,
+    library: PathBuf,
+    timeout: Duration,
+    inflight: AtomicUsize,
+}
+
+impl LibraryInstance {
+    pub(crate) fn new(inner: AbiInstance, library: PathBuf, timeout: Duration) -> Self {
+        Self {
+            inner,
+            library,
+            timeout,
+            inflight: AtomicUsize::new(0),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl AdapterInstance for LibraryInstance {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn kind(&self) -> &str {
+        self.inner.api().kind()
+    }
+
+    fn version(&self) -> &str {
+        self.inner.api().adapter_version()
+    }
+
+    fn abi_version(&self) -> u32 {
+        self.inner.api().abi_version()
+    }
+
+    fn library(&self) -> Option<&Path> {
+        Some(&self.library)
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        self.inner.capabilities()
+    }
+
+    fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    async fn send(&self, mut req: SendRequest) -> Result<SendResult, AdapterError> {
+        let _inflight = InflightGuard::new(&self.inflight);
+        let deadline = send_deadline(&req, self.timeout);
+        req.deadline_ms = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
+        with_deadline(self.name(), "send", deadline, self.inner.send(&req)).await
+    }
+
+    async fn check_reachable(&self, phone: &str) -> Result<Reachability, AdapterError> {
+        let _inflight = InflightGuard::new(&self.inflight);
+        let answer = self.inner.check_reachable(phone);
+        with_deadline(self.name(), "check_reachable", self.timeout, answer).await
+    }
+
+    fn parse_callback(&self, req: &CallbackRequest) -> Result<CallbackOutcome, CallbackError> {
+        let _inflight = InflightGuard::new(&self.inflight);
+        self.inner.parse_callback(req)
+    }
+
+    async fn health(&self) -> Health {
+        let _inflight = InflightGuard::new(&self.inflight);
+        let answer = async { Ok(self.inner.health().await) };
+        with_deadline(self.name(), "health", self.timeout, answer)
+            .await
+            .unwrap_or_else(|e| Health::down(e.to_string()))
+    }
+
+    fn inflight(&self) -> usize {
+        self.inflight.load(Ordering::Relaxed)
+    }
+}
