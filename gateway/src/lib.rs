@@ -3,3 +3,6 @@
 //! message (see `docs/architecture.md`).
 
 #![deny(unsafe_code)]
+
+pub mod phone;
+pub mod render;
