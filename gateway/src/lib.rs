@@ -11,3 +11,5 @@ pub mod http;
 pub mod store;
 pub mod metrics;
 pub mod adapters;
+pub mod phone;
+pub mod render;
