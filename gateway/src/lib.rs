@@ -4,4 +4,9 @@
 
 #![deny(unsafe_code)]
 
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod store;
 pub mod metrics;

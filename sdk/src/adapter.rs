@@ -56,7 +56,10 @@ pub trait Adapter: Send + Sync + Sized + 'static {
     /// Whether `phone` (E.164) can receive a code on this channel. Only called when
     /// [`Capabilities::reachability_check`] is `true`.
     async fn check_reachable(&self, _phone: &str) -> Result<Reachability, AdapterError> {
-        Ok(Reachability { reachable: true, precheck_ref: None })
+        Ok(Reachability {
+            reachable: true,
+            precheck_ref: None,
+        })
     }
 
     /// Verifies the provider's signature on a callback and parses its status updates.

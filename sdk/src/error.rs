@@ -108,22 +108,33 @@ impl AdapterError {
 
     /// Shorthand for a [`AdapterError::Rejected`] without a provider code.
     pub fn rejected(message: impl Into<String>) -> Self {
-        Self::Rejected { message: message.into(), provider_code: None }
+        Self::Rejected {
+            message: message.into(),
+            provider_code: None,
+        }
     }
 
     /// Shorthand for a [`AdapterError::Unreachable`] without a provider code.
     pub fn unreachable(message: impl Into<String>) -> Self {
-        Self::Unreachable { message: message.into(), provider_code: None }
+        Self::Unreachable {
+            message: message.into(),
+            provider_code: None,
+        }
     }
 
     /// Shorthand for a [`AdapterError::Transient`] without a retry hint.
     pub fn transient(message: impl Into<String>) -> Self {
-        Self::Transient { message: message.into(), retry_after_ms: None }
+        Self::Transient {
+            message: message.into(),
+            retry_after_ms: None,
+        }
     }
 
     /// Shorthand for a [`AdapterError::Config`].
     pub fn config(message: impl Into<String>) -> Self {
-        Self::Config { message: message.into() }
+        Self::Config {
+            message: message.into(),
+        }
     }
 }
 

@@ -241,11 +241,17 @@ pub struct Health {
 impl Health {
     /// A healthy instance.
     pub fn up() -> Self {
-        Self { up: true, detail: None }
+        Self {
+            up: true,
+            detail: None,
+        }
     }
 
     /// An unhealthy instance, with the reason.
     pub fn down(detail: impl Into<String>) -> Self {
-        Self { up: false, detail: Some(detail.into()) }
+        Self {
+            up: false,
+            detail: Some(detail.into()),
+        }
     }
 }

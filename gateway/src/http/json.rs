@@ -1,0 +1,164 @@
+//! `JsonBody<T>`: the request-body extractor every handler uses.
+//!
+//! It replaces actix's `web::Json` so that every way a body can be wrong becomes a
+//! problem+json that names the field: wrong content type (415), too large (413),
+//! not JSON (400 `invalid_json`), wrong type, missing or unknown field (422
+//! `validation_failed` with `field`, via `serde_path_to_error`).
+
+use crate::error::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures::StreamExt;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::pin::Pin;
+
+/// Largest body accepted; set as app data from `server.max_body_bytes`.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON body decoded into `T`, plus its raw bytes (for idempotency fingerprints).
+#[derive(Debug)]
+pub struct JsonBody<T> {
+    /// The decoded value.
+    pub value: T,
+    /// The raw body as received.
+    pub raw: web::Bytes,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<BodyLimit>()
+            .map(|l| l.0)
+            .unwrap_or(64 * 1024);
+        let content_type_ok = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                let mime = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            })
+            .unwrap_or(false);
+        let declared_len = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "Unsupported media type",
+                    "Send the body as JSON with `Content-Type: application/json`.",
+                ));
+            }
+            if declared_len.is_some_and(|n| n > limit) {
+                return Err(ApiError::payload_too_large(limit));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::bad_request(format!("The body could not be read: {e}."))
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::payload_too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let raw = body.freeze();
+            let value = parse(&raw)?;
+            Ok(JsonBody { value, raw })
+        })
+    }
+}
+
+/// Decodes JSON, naming the offending field on data errors.
+pub fn parse<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::invalid_json(
+            "The body is empty; send a JSON object.",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(raw);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_data() {
+            let field = if path == "." { String::new() } else { path };
+            let msg = inner.to_string();
+            // serde's text ends with " at line L column C"; the field says where.
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+            let detail = if field.is_empty() {
+                format!("The body is not valid for this endpoint: {msg}.")
+            } else {
+                format!("Field `{field}` is invalid: {msg}.")
+            };
+            let mut e = ApiError::invalid_field(&field, detail);
+            if field.is_empty() {
+                e.extra.remove("field");
+            }
+            e
+        } else {
+            ApiError::invalid_json(format!("The body is not valid JSON: {inner}."))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        template: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        inner: Option<Inner>,
+    }
+
+    #[test]
+    fn names_the_field_of_a_type_error() {
+        let e = parse::<Outer>(br#"{"name":"a","inner":{"template":5}}"#).unwrap_err();
+        assert_eq!(e.status, 422);
+        assert_eq!(e.extra["field"], "inner.template");
+        assert!(e.detail.contains("inner.template"), "{}", e.detail);
+    }
+
+    #[test]
+    fn unknown_and_missing_fields_are_422() {
+        let e = parse::<Outer>(br#"{"name":"a","extra":1}"#).unwrap_err();
+        assert_eq!(e.status, 422);
+        assert!(e.detail.contains("extra"), "{}", e.detail);
+        let e = parse::<Outer>(br#"{}"#).unwrap_err();
+        assert_eq!(e.status, 422);
+        assert!(e.detail.contains("name"), "{}", e.detail);
+    }
+
+    #[test]
+    fn syntax_errors_are_400() {
+        for body in [&b"{"[..], b"not json", b"   ", b"{\"name\":\"a\",}"] {
+            let e = parse::<Outer>(body).unwrap_err();
+            assert_eq!(e.status, 400, "{:?}", String::from_utf8_lossy(body));
+            assert_eq!(e.code, "invalid_json");
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The HTTP surface: routes, middleware, and the mapping of every failure onto
+//! problem+json.
+
+pub mod auth;
+pub mod json;

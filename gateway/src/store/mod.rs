@@ -1,0 +1,204 @@
+//! State behind one small, backend-neutral interface.
+//!
+//! The gateway keeps everything (locations, messages, verifications, idempotency
+//! records, quota events, the server secret) as JSON values under `(namespace, key)`,
+//! with explicit expiry. Every operation is atomic per key, and quota acquisition is
+//! atomic across all the keys of one request, so the same trait maps onto Redis
+//! (`GET`/`SET PX`/`SET NX`, `WATCH`/`MULTI` for updates, a Lua script for quotas) as
+//! well as onto the embedded SQLite default. Callers pass `now` in: expiry follows the
+//! gateway's [`crate::clock::Clock`], not the database's.
+
+mod sqlite;
+#[cfg(test)]
+mod tests;
+
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+
+/// Unix time in milliseconds; the store's only notion of time.
+pub type Millis = i64;
+
+/// A namespace of keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ns {
+    /// Location settings, by location id.
+    Location,
+    /// Message records, by message id.
+    Message,
+    /// Provider message id (`adapter:provider_id`) to message id.
+    ProviderRef,
+    /// Verification records, by verification id.
+    Verification,
+    /// Pending verification id, by `location:phone:purpose`.
+    PendingVerification,
+    /// Idempotency records, by `api key name:endpoint:key`.
+    Idempotency,
+    /// Consumed confirmation tokens, by token id.
+    ConsumedToken,
+    /// Gateway-wide values (the generated server secret).
+    Meta,
+}
+
+impl Ns {
+    /// The stable name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ns::Location => "location",
+            Ns::Message => "message",
+            Ns::ProviderRef => "provider_ref",
+            Ns::Verification => "verification",
+            Ns::PendingVerification => "pending_verification",
+            Ns::Idempotency => "idempotency",
+            Ns::ConsumedToken => "consumed_token",
+            Ns::Meta => "meta",
+        }
+    }
+}
+
+/// What an [`Store::update`] closure decides to do with the value it saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// Leave the value as it is.
+    Keep,
+    /// Store this value, expiring at the given time (`None`: never).
+    Put(String, Option<Millis>),
+    /// Remove the key.
+    Delete,
+}
+
+/// One limit to check and count in [`Store::quota_acquire`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaCheck {
+    /// The counter's key (`phone_hour:+7999…`); never shown to anyone.
+    pub key: String,
+    /// The sliding window, in milliseconds.
+    pub window_ms: i64,
+    /// Events allowed within any window.
+    pub limit: u32,
+}
+
+/// A quota that is used up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaDenied {
+    /// Index of the exhausted check in the slice passed in.
+    pub index: usize,
+    /// Milliseconds until one more event fits.
+    pub retry_after_ms: i64,
+}
+
+/// Why a store operation failed. Callers turn these into `503`/`500` and log them.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database is locked or unreachable right now: retry shortly.
+    #[error("store busy or unreachable: {0}")]
+    Busy(String),
+    /// The database failed (disk, corruption, migration).
+    #[error("store failure: {0}")]
+    Backend(String),
+    /// A stored value could not be decoded.
+    #[error("stored value for {ns}:{key} is unreadable: {message}")]
+    Corrupt {
+        /// Namespace.
+        ns: &'static str,
+        /// Key.
+        key: String,
+        /// What failed.
+        message: String,
+    },
+}
+
+impl StoreError {
+    /// True for [`StoreError::Busy`].
+    pub fn is_busy(&self) -> bool {
+        matches!(self, StoreError::Busy(_))
+    }
+}
+
+/// A boxed update closure: sees the current value (`None` if absent or expired) and
+/// says what to write. It may be called more than once by backends that retry
+/// optimistically, so it must not have side effects beyond its captures.
+pub type UpdateFn<'a> = &'a mut (dyn FnMut(Option<&str>) -> Write + Send);
+
+/// The state interface. See the module docs.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Checks the backend answers (for `/readyz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// The value under `key`, unless absent or expired at `now`.
+    async fn get(&self, ns: Ns, key: &str, now: Millis) -> Result<Option<String>, StoreError>;
+
+    /// Stores a value, replacing any other; returns whether a live value was replaced.
+    async fn put(
+        &self,
+        ns: Ns,
+        key: &str,
+        value: String,
+        expires_at: Option<Millis>,
+        now: Millis,
+    ) -> Result<bool, StoreError>;
+
+    /// Stores a value only if no live value exists; returns whether it was stored.
+    async fn put_if_absent(
+        &self,
+        ns: Ns,
+        key: &str,
+        value: String,
+        expires_at: Option<Millis>,
+        now: Millis,
+    ) -> Result<bool, StoreError>;
+
+    /// Removes a key; returns whether a live value was removed.
+    async fn delete(&self, ns: Ns, key: &str, now: Millis) -> Result<bool, StoreError>;
+
+    /// Atomically reads, decides and writes one key.
+    async fn update(
+        &self,
+        ns: Ns,
+        key: &str,
+        now: Millis,
+        f: UpdateFn<'_>,
+    ) -> Result<(), StoreError>;
+
+    /// Checks every quota and, only if all have room, counts one event in each.
+    /// A denial counts nothing anywhere.
+    async fn quota_acquire(
+        &self,
+        checks: &[QuotaCheck],
+        now: Millis,
+    ) -> Result<Result<(), QuotaDenied>, StoreError>;
+
+    /// Removes expired values and quota events; returns how many rows went.
+    async fn prune(&self, now: Millis) -> Result<u64, StoreError>;
+}
+
+/// Converts a time to store milliseconds.
+pub fn millis(t: time::OffsetDateTime) -> Millis {
+    (t.unix_timestamp_nanos() / 1_000_000) as Millis
+}
+
+/// Reads and decodes a JSON value.
+pub async fn get_json<T: serde::de::DeserializeOwned>(
+    store: &dyn Store,
+    ns: Ns,
+    key: &str,
+    now: Millis,
+) -> Result<Option<T>, StoreError> {
+    match store.get(ns, key, now).await? {
+        None => Ok(None),
+        Some(s) => serde_json::from_str(&s)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt {
+                ns: ns.as_str(),
+                key: key.to_owned(),
+                message: e.to_string(),
+            }),
+    }
+}
+
+/// Encodes a value as JSON for storing.
+pub fn to_json<T: serde::Serialize>(value: &T) -> String {
+    // Serializing our own plain structs cannot fail (no maps with non-string keys).
+    serde_json::to_string(value).expect("record types serialize to JSON")
+}

@@ -1,0 +1,344 @@
+//! The embedded default backend: one SQLite file (`<data-dir>/gateway.db`) in WAL mode.
+//!
+//! One connection behind a mutex, used from tokio's blocking pool: SQLite serialises
+//! writers anyway, and a single connection keeps every multi-statement operation a
+//! plain transaction. Schema changes are numbered migrations tracked in
+//! `PRAGMA user_version`.
+
+use super::{Millis, Ns, QuotaCheck, QuotaDenied, Store, StoreError, UpdateFn, Write};
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Numbered schema migrations; index + 1 is the `user_version` after applying it.
+/// Append only: never edit a migration that has shipped.
+const MIGRATIONS: &[&str] = &[
+    // 1: key/value records with expiry, and quota events for sliding windows.
+    "CREATE TABLE kv (
+        ns TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        expires_at INTEGER,
+        PRIMARY KEY (ns, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX kv_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
+    CREATE TABLE quota_events (
+        key TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX quota_events_key_at ON quota_events (key, at);
+    CREATE INDEX quota_events_expiry ON quota_events (expires_at);",
+];
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    /// The one connection; `std` mutex because it is only held inside blocking tasks.
+    conn: Arc<Mutex<Connection>>,
+    /// The database file, for messages.
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `<data_dir>/gateway.db` and migrates it.
+    pub fn open(data_dir: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Backend(format!(
+                "cannot create data dir `{}`: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let path = data_dir.join("gateway.db");
+        let conn = Connection::open(&path)
+            .map_err(|e| StoreError::Backend(format!("cannot open `{}`: {e}", path.display())))?;
+        conn.busy_timeout(busy_timeout).map_err(backend)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(backend)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(backend)?;
+        migrate(&conn)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    async fn with<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StoreError::Backend("connection mutex poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
+    }
+}
+
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(backend)?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::Backend(format!(
+            "database schema version {version} is newer than this gateway knows ({known}); upgrade the gateway"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let next = i as i64 + 1;
+        conn.execute_batch(&format!(
+            "BEGIN; {sql}; PRAGMA user_version = {next}; COMMIT;"
+        ))
+        .map_err(|e| StoreError::Backend(format!("migration {next} failed: {e}")))?;
+    }
+    Ok(())
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(ref f, _)
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            StoreError::Busy(e.to_string())
+        }
+        other => StoreError::Backend(other.to_string()),
+    }
+}
+
+fn live_value(
+    tx: &Connection,
+    ns: Ns,
+    key: &str,
+    now: Millis,
+) -> Result<Option<String>, StoreError> {
+    tx.query_row(
+        "SELECT value FROM kv WHERE ns = ?1 AND key = ?2 AND (expires_at IS NULL OR expires_at > ?3)",
+        params![ns.as_str(), key, now],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(backend)
+}
+
+fn upsert(
+    tx: &Connection,
+    ns: Ns,
+    key: &str,
+    value: &str,
+    expires_at: Option<Millis>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO kv (ns, key, value, expires_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
+        params![ns.as_str(), key, value, expires_at],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.with(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(backend))
+            .await
+    }
+
+    async fn get(&self, ns: Ns, key: &str, now: Millis) -> Result<Option<String>, StoreError> {
+        let key = key.to_owned();
+        self.with(move |c| live_value(c, ns, &key, now)).await
+    }
+
+    async fn put(
+        &self,
+        ns: Ns,
+        key: &str,
+        value: String,
+        expires_at: Option<Millis>,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        let key = key.to_owned();
+        self.with(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let existed = live_value(&tx, ns, &key, now)?.is_some();
+            upsert(&tx, ns, &key, &value, expires_at)?;
+            tx.commit().map_err(backend)?;
+            Ok(existed)
+        })
+        .await
+    }
+
+    async fn put_if_absent(
+        &self,
+        ns: Ns,
+        key: &str,
+        value: String,
+        expires_at: Option<Millis>,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        let key = key.to_owned();
+        self.with(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            if live_value(&tx, ns, &key, now)?.is_some() {
+                return Ok(false);
+            }
+            upsert(&tx, ns, &key, &value, expires_at)?;
+            tx.commit().map_err(backend)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn delete(&self, ns: Ns, key: &str, now: Millis) -> Result<bool, StoreError> {
+        let key = key.to_owned();
+        self.with(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let existed = live_value(&tx, ns, &key, now)?.is_some();
+            tx.execute(
+                "DELETE FROM kv WHERE ns = ?1 AND key = ?2",
+                params![ns.as_str(), key],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            Ok(existed)
+        })
+        .await
+    }
+
+    async fn update(
+        &self,
+        ns: Ns,
+        key: &str,
+        now: Millis,
+        f: UpdateFn<'_>,
+    ) -> Result<(), StoreError> {
+        // The closure borrows from the caller, so it cannot move to the blocking pool;
+        // read, decide here, then write only if nothing changed meanwhile (compare and
+        // set on the old value), retrying otherwise, exactly as a Redis WATCH would.
+        loop {
+            let current = self.get(ns, key, now).await?;
+            let decision = f(current.as_deref());
+            let key_owned = key.to_owned();
+            let expected = current.clone();
+            let applied = self
+                .with(move |c| {
+                    let tx = c
+                        .transaction_with_behavior(TransactionBehavior::Immediate)
+                        .map_err(backend)?;
+                    if live_value(&tx, ns, &key_owned, now)? != expected {
+                        return Ok(false);
+                    }
+                    match decision {
+                        Write::Keep => {}
+                        Write::Put(v, exp) => upsert(&tx, ns, &key_owned, &v, exp)?,
+                        Write::Delete => {
+                            tx.execute(
+                                "DELETE FROM kv WHERE ns = ?1 AND key = ?2",
+                                params![ns.as_str(), key_owned],
+                            )
+                            .map_err(backend)?;
+                        }
+                    }
+                    tx.commit().map_err(backend)?;
+                    Ok(true)
+                })
+                .await?;
+            if applied {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn quota_acquire(
+        &self,
+        checks: &[QuotaCheck],
+        now: Millis,
+    ) -> Result<Result<(), QuotaDenied>, StoreError> {
+        let checks = checks.to_vec();
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+            for (index, check) in checks.iter().enumerate() {
+                if check.limit == 0 {
+                    return Ok(Err(QuotaDenied { index, retry_after_ms: check.window_ms }));
+                }
+                let since = now - check.window_ms;
+                // The events in the window, oldest first; at most `limit` are needed to
+                // know both whether there is room and when the next slot frees up.
+                let mut stmt = tx
+                    .prepare_cached(
+                        "SELECT at FROM quota_events WHERE key = ?1 AND at > ?2 ORDER BY at DESC LIMIT ?3",
+                    )
+                    .map_err(backend)?;
+                let recent: Vec<i64> = stmt
+                    .query_map(params![check.key, since, check.limit], |r| r.get(0))
+                    .map_err(backend)?
+                    .collect::<Result<_, _>>()
+                    .map_err(backend)?;
+                if recent.len() as u32 >= check.limit {
+                    // The limit-th most recent event must leave the window first.
+                    let oldest_counted = recent[recent.len() - 1];
+                    let retry_after_ms = (oldest_counted + check.window_ms - now).max(1);
+                    return Ok(Err(QuotaDenied { index, retry_after_ms }));
+                }
+            }
+            for check in &checks {
+                tx.execute(
+                    "INSERT INTO quota_events (key, at, expires_at) VALUES (?1, ?2, ?3)",
+                    params![check.key, now, now + check.window_ms],
+                )
+                .map_err(backend)?;
+            }
+            tx.commit().map_err(backend)?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn prune(&self, now: Millis) -> Result<u64, StoreError> {
+        self.with(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let a = tx
+                .execute(
+                    "DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?1",
+                    params![now],
+                )
+                .map_err(backend)?;
+            let b = tx
+                .execute(
+                    "DELETE FROM quota_events WHERE expires_at <= ?1",
+                    params![now],
+                )
+                .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            Ok((a + b) as u64)
+        })
+        .await
+    }
+}

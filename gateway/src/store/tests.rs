@@ -1,0 +1,220 @@
+use super::*;
+
+fn open() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path(), std::time::Duration::from_secs(5)).unwrap();
+    (dir, store)
+}
+
+#[tokio::test]
+async fn put_get_delete_with_expiry() {
+    let (_d, s) = open();
+    assert!(
+        !s.put(Ns::Location, "42", "a".into(), None, 0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.put(Ns::Location, "42", "b".into(), None, 0)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.get(Ns::Location, "42", 0).await.unwrap().as_deref(),
+        Some("b")
+    );
+    // Namespaces are separate.
+    assert_eq!(s.get(Ns::Message, "42", 0).await.unwrap(), None);
+    s.put(Ns::Message, "m", "x".into(), Some(1000), 0)
+        .await
+        .unwrap();
+    assert!(s.get(Ns::Message, "m", 999).await.unwrap().is_some());
+    assert!(
+        s.get(Ns::Message, "m", 1000).await.unwrap().is_none(),
+        "expired at its expiry time"
+    );
+    assert!(s.delete(Ns::Location, "42", 0).await.unwrap());
+    assert!(!s.delete(Ns::Location, "42", 0).await.unwrap());
+}
+
+#[tokio::test]
+async fn put_if_absent_respects_live_values_only() {
+    let (_d, s) = open();
+    assert!(
+        s.put_if_absent(Ns::Idempotency, "k", "1".into(), Some(100), 0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.put_if_absent(Ns::Idempotency, "k", "2".into(), Some(200), 50)
+            .await
+            .unwrap()
+    );
+    // Once expired, the key is free again.
+    assert!(
+        s.put_if_absent(Ns::Idempotency, "k", "3".into(), Some(300), 100)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.get(Ns::Idempotency, "k", 150).await.unwrap().as_deref(),
+        Some("3")
+    );
+}
+
+#[tokio::test]
+async fn concurrent_put_if_absent_has_one_winner() {
+    let (_d, s) = open();
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.put_if_absent(Ns::Idempotency, "same", i.to_string(), None, 0)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut winners = 0;
+    for t in tasks {
+        if t.await.unwrap() {
+            winners += 1;
+        }
+    }
+    assert_eq!(winners, 1);
+}
+
+#[tokio::test]
+async fn update_is_atomic_under_concurrency() {
+    let (_d, s) = open();
+    let mut tasks = Vec::new();
+    for _ in 0..25 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut f = |cur: Option<&str>| {
+                let n: u32 = cur.map(|v| v.parse().unwrap()).unwrap_or(0);
+                Write::Put((n + 1).to_string(), None)
+            };
+            s.update(Ns::Meta, "counter", 0, &mut f).await.unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(
+        s.get(Ns::Meta, "counter", 0).await.unwrap().as_deref(),
+        Some("25")
+    );
+    let mut del = |_: Option<&str>| Write::Delete;
+    s.update(Ns::Meta, "counter", 0, &mut del).await.unwrap();
+    assert_eq!(s.get(Ns::Meta, "counter", 0).await.unwrap(), None);
+}
+
+fn q(key: &str, window_ms: i64, limit: u32) -> QuotaCheck {
+    QuotaCheck {
+        key: key.into(),
+        window_ms,
+        limit,
+    }
+}
+
+#[tokio::test]
+async fn quota_sliding_window_and_retry_after() {
+    let (_d, s) = open();
+    let hour = 3_600_000;
+    for t in [0, 10_000, 20_000] {
+        assert_eq!(
+            s.quota_acquire(&[q("p", hour, 3)], t).await.unwrap(),
+            Ok(())
+        );
+    }
+    let denied = s
+        .quota_acquire(&[q("p", hour, 3)], 30_000)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        denied,
+        QuotaDenied {
+            index: 0,
+            retry_after_ms: hour - 30_000
+        }
+    );
+    // One millisecond before the first event leaves the window: still full.
+    assert!(
+        s.quota_acquire(&[q("p", hour, 3)], hour - 1)
+            .await
+            .unwrap()
+            .is_err()
+    );
+    // When it leaves, exactly one slot frees.
+    assert_eq!(
+        s.quota_acquire(&[q("p", hour, 3)], hour).await.unwrap(),
+        Ok(())
+    );
+    assert_eq!(
+        s.quota_acquire(&[q("p", hour, 3)], hour).await.unwrap(),
+        Err(QuotaDenied {
+            index: 0,
+            retry_after_ms: 10_000
+        })
+    );
+}
+
+#[tokio::test]
+async fn quota_denial_counts_nothing_anywhere() {
+    let (_d, s) = open();
+    // Fill "b" to its limit.
+    assert_eq!(
+        s.quota_acquire(&[q("b", 1000, 1)], 0).await.unwrap(),
+        Ok(())
+    );
+    // A request touching a, b, c is denied on b; a and c must not be counted.
+    let denied = s
+        .quota_acquire(&[q("a", 1000, 1), q("b", 1000, 1), q("c", 1000, 1)], 1)
+        .await
+        .unwrap();
+    assert_eq!(denied.unwrap_err().index, 1);
+    assert_eq!(
+        s.quota_acquire(&[q("a", 1000, 1)], 2).await.unwrap(),
+        Ok(())
+    );
+    assert_eq!(
+        s.quota_acquire(&[q("c", 1000, 1)], 2).await.unwrap(),
+        Ok(())
+    );
+}
+
+#[tokio::test]
+async fn prune_removes_expired_rows_only() {
+    let (_d, s) = open();
+    s.put(Ns::Message, "old", "x".into(), Some(10), 0)
+        .await
+        .unwrap();
+    s.put(Ns::Message, "new", "y".into(), Some(1000), 0)
+        .await
+        .unwrap();
+    s.put(Ns::Location, "keep", "z".into(), None, 0)
+        .await
+        .unwrap();
+    s.quota_acquire(&[q("k", 5, 10)], 0).await.unwrap().unwrap();
+    assert_eq!(s.prune(100).await.unwrap(), 2);
+    assert!(s.get(Ns::Message, "new", 100).await.unwrap().is_some());
+    assert!(s.get(Ns::Location, "keep", 100).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn data_survives_reopen_and_migrations_are_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = SqliteStore::open(dir.path(), std::time::Duration::from_secs(1)).unwrap();
+        s.put(Ns::Location, "42", "v".into(), None, 0)
+            .await
+            .unwrap();
+    }
+    let s = SqliteStore::open(dir.path(), std::time::Duration::from_secs(1)).unwrap();
+    assert_eq!(
+        s.get(Ns::Location, "42", 0).await.unwrap().as_deref(),
+        Some("v")
+    );
+    s.ping().await.unwrap();
+}
