@@ -8,5 +8,6 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod http;
-pub mod store;
+pub mod limits;
 pub mod metrics;
+pub mod store;
