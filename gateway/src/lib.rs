@@ -13,3 +13,4 @@ pub mod metrics;
 pub mod adapters;
 pub mod phone;
 pub mod render;
+pub mod limits;

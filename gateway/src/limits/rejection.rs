@@ -1,0 +1,131 @@
+//! What a refused request looks like: [`LimitRejection`] names the limit (for metrics and
+//! for the caller's `code`), the HTTP status and when to retry, and turns into the
+//! problem+json [`ApiError`] handlers return.
+
+use crate::error::ApiError;
+use crate::metrics::LimitKind;
+use actix_web::http::StatusCode;
+
+/// A refusal: which limit, status, when to retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitRejection {
+    /// The limit for `gateway_rate_limited_total{limit}`; `None` for geo and operator
+    /// blocks, which are policy rather than rate.
+    pub kind: Option<LimitKind>,
+    /// Stable problem `code` (`phone_hourly_limit`, `country_blocked`, …).
+    pub code: &'static str,
+    /// `429` for limits, `403` for blocks.
+    pub status: StatusCode,
+    /// Whole seconds (rounded up, at least 1) after which the same request can succeed;
+    /// `None` when waiting will not help.
+    pub retry_after_secs: Option<u64>,
+    /// What happened and what the caller should do.
+    pub detail: String,
+}
+
+/// Milliseconds to whole seconds, rounded up, at least 1: retrying after a rounded-down
+/// value would be refused again.
+pub fn secs_ceil(ms: i64) -> u64 {
+    let ms = u64::try_from(ms).unwrap_or(0);
+    ms.div_ceil(1000).max(1)
+}
+
+impl LimitRejection {
+    /// A `429` for a used-up limit.
+    pub(crate) fn too_many(
+        kind: LimitKind,
+        code: &'static str,
+        retry_after_secs: Option<u64>,
+        detail: String,
+    ) -> Self {
+        Self {
+            kind: Some(kind),
+            code,
+            status: StatusCode::TOO_MANY_REQUESTS,
+            retry_after_secs,
+            detail,
+        }
+    }
+
+    /// `403 country_blocked`: the gateway does not send to this region (`None`: unknown).
+    pub fn country_blocked(region: Option<&str>) -> Self {
+        let detail = match region {
+            Some(r) => format!(
+                "This gateway does not send to numbers in region {r} (limits.allowed_countries / limits.denied_countries); ask the user for a number in another country."
+            ),
+            None => "The region of this number could not be determined and this gateway only sends to the regions in limits.allowed_countries; ask the user for another number.".to_owned(),
+        };
+        Self {
+            kind: None,
+            code: "country_blocked",
+            status: StatusCode::FORBIDDEN,
+            retry_after_secs: None,
+            detail,
+        }
+    }
+
+    /// `403 operator_blocked`: the gateway operator blocked this mobile operator.
+    pub fn operator_blocked(operator_id: &str) -> Self {
+        Self {
+            kind: None,
+            code: "operator_blocked",
+            status: StatusCode::FORBIDDEN,
+            retry_after_secs: None,
+            detail: format!(
+                "Sending to numbers of mobile operator `{operator_id}` is blocked on this gateway; ask the user for a number on another operator."
+            ),
+        }
+    }
+
+    /// `429 max_send_attempts`: this verification has sent all the codes it may;
+    /// a new one can start after `retry_after_secs` (when this one expires).
+    pub fn max_send_attempts(retry_after_secs: u64) -> Self {
+        let secs = retry_after_secs.max(1);
+        Self::too_many(
+            LimitKind::VerificationSends,
+            "max_send_attempts",
+            Some(secs),
+            format!(
+                "This verification has already sent as many codes as allowed; ask the user to enter a code already sent, or start a new verification in {secs} s."
+            ),
+        )
+    }
+
+    /// `429 max_check_attempts`: wrong codes used up the attempts; the verification failed.
+    pub fn max_check_attempts() -> Self {
+        Self::too_many(
+            LimitKind::VerificationChecks,
+            "max_check_attempts",
+            None,
+            "The code was entered wrongly too many times and this verification has failed; start a new verification to send a new code.".to_owned(),
+        )
+    }
+
+    /// The problem `title` for this code.
+    fn title(&self) -> &'static str {
+        match self.code {
+            "resend_cooldown" => "Too soon to send another code",
+            "phone_hourly_limit" => "Hourly limit for this phone reached",
+            "phone_daily_limit" => "Daily limit for this phone reached",
+            "ip_limit" => "Limit for this client IP reached",
+            "location_limit" => "Limit for this location reached",
+            "prefix_limit" => "Limit for this destination prefix reached",
+            "max_send_attempts" => "Verification send limit reached",
+            "max_check_attempts" => "Verification check attempts used up",
+            "country_blocked" => "Destination country blocked",
+            "operator_blocked" => "Destination operator blocked",
+            _ => "Limit reached",
+        }
+    }
+}
+
+impl From<LimitRejection> for ApiError {
+    fn from(r: LimitRejection) -> Self {
+        let title = r.title();
+        let err = ApiError::new(r.status, r.code, title, r.detail);
+        match r.retry_after_secs {
+            Some(secs) => err.with("retry_after", secs.max(1)),
+            None => err,
+        }
+    }
+}
