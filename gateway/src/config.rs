@@ -31,6 +31,15 @@ pub struct Config {
     pub verification: VerificationConfig,
     /// Routing defaults.
     pub routing: RoutingConfig,
+    /// Templates, languages and operator rules.
+    pub render: crate::render::RenderConfig,
+    /// Rate limits, fraud guards and throughput shaping.
+    pub limits: crate::limits::LimitsConfig,
+    /// Directory adapter libraries are loaded from; default: the gateway executable's
+    /// directory.
+    pub adapters_dir: Option<PathBuf>,
+    /// Adapter instances (`[[adapters]]`); several may share one library.
+    pub adapters: Vec<crate::adapters::AdapterInstanceConfig>,
 }
 
 /// `[server]`: the HTTP listener.
@@ -240,6 +249,9 @@ impl Config {
             .try_parsing(true)
             .list_separator(",")
             .with_list_parse_key("routing.default_channels")
+            .with_list_parse_key("limits.allowed_countries")
+            .with_list_parse_key("limits.denied_countries")
+            .with_list_parse_key("limits.test_numbers")
             .source(env.map(|m| m.into_iter().collect()));
         builder = builder.add_source(env_source);
         let raw = builder
@@ -292,6 +304,28 @@ impl Config {
                 "must start with http:// or https://",
             ));
         }
+        let mut seen = std::collections::HashSet::new();
+        for (i, a) in self.adapters.iter().enumerate() {
+            a.validate()
+                .map_err(|m| ConfigError::invalid(&format!("adapters[{i}]"), m))?;
+            if !seen.insert(a.name.as_str()) {
+                return Err(ConfigError::invalid(
+                    &format!("adapters[{i}].name"),
+                    format!("`{}` is used twice", a.name),
+                ));
+            }
+        }
+        for (i, name) in self.routing.default_channels.iter().enumerate() {
+            if !seen.contains(name.as_str()) {
+                return Err(ConfigError::invalid(
+                    &format!("routing.default_channels[{i}]"),
+                    format!("no [[adapters]] instance is named `{name}`"),
+                ));
+            }
+        }
+        self.limits
+            .validate()
+            .map_err(|e| ConfigError::Load(e.to_string()))?;
         if self.server.max_body_bytes < 1024 {
             return Err(ConfigError::invalid(
                 "server.max_body_bytes",

@@ -4,13 +4,19 @@
 
 #![deny(unsafe_code)]
 
+pub mod adapters;
+pub mod api;
+pub mod check;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod flows;
 pub mod http;
-pub mod store;
+pub mod limits;
+pub mod logging;
 pub mod metrics;
-pub mod adapters;
 pub mod phone;
 pub mod render;
-pub mod limits;
+pub mod server;
+pub mod state;
+pub mod store;

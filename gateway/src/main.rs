@@ -1,1 +1,134 @@
-fn main() {}
+//! The `gateway` command: `serve`, `check-config`, `hash-key`. Parses the command line,
+//! loads configuration and hands over to the library.
+
+use clap::{Parser, Subcommand};
+use gateway::config::Config;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Confirmation-code gateway.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the HTTP service.
+    Serve {
+        /// Configuration file (TOML); defaults and GATEWAY__* variables apply without one.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Address to listen on (overrides server.listen); port 0 picks a free port.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Data directory (overrides store.data_dir).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Validates a configuration and prints a redacted summary.
+    CheckConfig {
+        /// Configuration file (TOML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Reads an API key on stdin and prints the hash to put under [auth].
+    HashKey,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            config,
+            listen,
+            data_dir,
+        } => serve(config, listen, data_dir),
+        Command::CheckConfig { config } => match gateway::check::check_config(config.as_deref()) {
+            Ok(summary) => {
+                println!("{summary}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("configuration error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+        Command::HashKey => {
+            let mut key = String::new();
+            if std::io::stdin().read_to_string(&mut key).is_err() || key.trim().is_empty() {
+                eprintln!("hash-key: write the API key on standard input");
+                return ExitCode::from(2);
+            }
+            println!(
+                "{}",
+                gateway::http::auth::hash_key(key.trim_end_matches(['\r', '\n']))
+            );
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn serve(
+    config: Option<PathBuf>,
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+) -> ExitCode {
+    let mut cfg = match Config::load(config.as_deref(), None) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(l) = listen {
+        cfg.server.listen = l;
+    }
+    if let Some(d) = data_dir {
+        cfg.store.data_dir = d;
+    }
+    gateway::logging::init(&cfg.log);
+    let listener = match std::net::TcpListener::bind(cfg.server.listen) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {}: {e}", cfg.server.listen);
+            return ExitCode::from(1);
+        }
+    };
+    let result = actix_web::rt::System::new().block_on(async move {
+        let state = gateway::server::build_state(cfg).await?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, adapters = state.adapters.iter().count(), "gateway listening");
+        // Test harnesses read the bound port from this line.
+        println!("gateway listening on {addr}");
+        gateway::server::run(state, listener, shutdown_signal()).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("gateway failed: {e:#}");
+            eprintln!("gateway failed: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Completes on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        // Without signal handlers the process can still be killed; never stop on our own.
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}

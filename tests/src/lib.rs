@@ -1,1 +1,323 @@
-//! placeholder
+//! The shared harness of the end-to-end tests: starts the real `gateway` binary on an
+//! ephemeral loopback port with a temporary data directory and the real adapter
+//! libraries, and talks to it over HTTP.
+//!
+//! Binaries and libraries are found next to this test executable (`target/<profile>`);
+//! the README's test command builds them first (`cargo build --workspace`).
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The development API key of the example configuration.
+pub const DEV_KEY: &str = "dev-secret";
+
+/// `target/<profile>`: where cargo put this test binary's siblings.
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    // target/<profile>/deps/e2e-<hash>
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>")
+        .to_path_buf()
+}
+
+/// A built artefact in `target/<profile>`, or a panic saying how to build it.
+pub fn artefact(name: &str) -> PathBuf {
+    let path = target_dir().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace` before the tests (the README's test command does)",
+        path.display()
+    );
+    path
+}
+
+/// The configuration every test starts from: the dev key and the mock adapter
+/// instance `mock`, with `extra` TOML appended.
+pub fn config(extra: &str) -> String {
+    format!(
+        r#"adapters_dir = "{dir}"
+
+[[auth.api_keys]]
+name = "dev"
+hash = "{hash}"
+
+[log]
+level = "info,actix_server=warn"
+
+[routing]
+default_channels = ["mock"]
+
+[[adapters]]
+name = "mock"
+library = "libadapter_mock.so"
+
+{extra}
+"#,
+        dir = target_dir().display(),
+        hash = dev_key_hash(),
+    )
+}
+
+/// The hash of [`DEV_KEY`], computed by the real `gateway hash-key`.
+pub fn dev_key_hash() -> String {
+    use std::io::Write;
+    let mut child = Command::new(artefact("gateway"))
+        .arg("hash-key")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run gateway hash-key");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(DEV_KEY.as_bytes())
+        .expect("write key");
+    let out = child.wait_with_output().expect("hash-key output");
+    assert!(out.status.success(), "hash-key failed");
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
+}
+
+/// A running gateway process.
+pub struct Gateway {
+    /// The process; `None` once stopped.
+    child: Option<Child>,
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The data directory (kept across restarts).
+    pub data_dir: PathBuf,
+    /// The configuration file.
+    pub config_path: PathBuf,
+    /// Where the process's stderr (its log) goes.
+    pub log_path: PathBuf,
+    /// HTTP client.
+    http: reqwest::blocking::Client,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers, names lowercased.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as JSON (`Value::Null` when empty or not JSON).
+    pub json: Value,
+    /// The body as text.
+    pub text: String,
+}
+
+impl Reply {
+    /// A header value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts this is a problem+json with `status` and `code`, and returns it.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text
+        );
+        assert_eq!(self.json["code"], code, "body: {}", self.text);
+        assert_eq!(self.json["status"], status);
+        assert!(
+            self.json["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "problem without detail: {}",
+            self.text
+        );
+        &self.json
+    }
+}
+
+impl Gateway {
+    /// Starts a gateway with `config_toml` in a fresh temporary data directory.
+    pub fn start(dir: &Path, config_toml: &str) -> Gateway {
+        let data_dir = dir.join("data");
+        let config_path = dir.join("gateway.toml");
+        std::fs::write(&config_path, config_toml).expect("write config");
+        Self::spawn(data_dir, config_path, dir.join("gateway.log"))
+    }
+
+    fn spawn(data_dir: PathBuf, config_path: PathBuf, log_path: PathBuf) -> Gateway {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .expect("log file");
+        let mut child = Command::new(artefact("gateway"))
+            .arg("serve")
+            .arg("--config")
+            .arg(&config_path)
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start gateway");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("gateway listening on ") {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+            }
+        });
+        let addr: SocketAddr = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(a) => a.parse().expect("address"),
+            Err(_) => {
+                let _ = child.kill();
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                panic!("gateway did not start; its log:\n{log}");
+            }
+        };
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .no_proxy()
+            .build()
+            .expect("client");
+        Gateway {
+            child: Some(child),
+            addr,
+            base: format!("http://{addr}"),
+            data_dir,
+            config_path,
+            log_path,
+            http,
+        }
+    }
+
+    /// Stops with SIGTERM (graceful) and starts again on the same config and data.
+    pub fn restart(mut self) -> Gateway {
+        let status = self.terminate();
+        assert!(status.success(), "gateway exited with {status} on SIGTERM");
+        Self::spawn(
+            self.data_dir.clone(),
+            self.config_path.clone(),
+            self.log_path.clone(),
+        )
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("gateway running");
+        let ok = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(ok.success());
+        child.wait().expect("wait for gateway")
+    }
+
+    /// The process's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Sends a request; `key` is the API key (`None`: no Authorization header).
+    pub fn call(&self, method: &str, path: &str, body: Option<&Value>, key: Option<&str>) -> Reply {
+        self.call_with(method, path, body, key, &[])
+    }
+
+    /// Sends a request with extra headers.
+    pub fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        key: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        Self::read(req.send().expect("request"))
+    }
+
+    /// Sends raw bytes with a content type, authenticated with the dev key.
+    pub fn raw(&self, method: &str, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let resp = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(DEV_KEY)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .expect("request");
+        Self::read(resp)
+    }
+
+    fn read(resp: reqwest::blocking::Response) -> Reply {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().expect("body");
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            json,
+            text,
+        }
+    }
+
+    /// GET with the dev key.
+    pub fn get(&self, path: &str) -> Reply {
+        self.call("GET", path, None, Some(DEV_KEY))
+    }
+
+    /// PUT JSON with the dev key.
+    pub fn put(&self, path: &str, body: &Value) -> Reply {
+        self.call("PUT", path, Some(body), Some(DEV_KEY))
+    }
+
+    /// POST JSON with the dev key.
+    pub fn post(&self, path: &str, body: &Value) -> Reply {
+        self.call("POST", path, Some(body), Some(DEV_KEY))
+    }
+
+    /// DELETE with the dev key.
+    pub fn delete(&self, path: &str) -> Reply {
+        self.call("DELETE", path, None, Some(DEV_KEY))
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

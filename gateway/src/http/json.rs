@@ -96,10 +96,21 @@ pub fn parse<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         if inner.is_data() {
-            let field = if path == "." { String::new() } else { path };
             let msg = inner.to_string();
             // serde's text ends with " at line L column C"; the field says where.
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+            let parent = if path == "." { String::new() } else { path };
+            // A missing field is named inside the message, not in the path (an unknown
+            // one is already the last path segment).
+            let named = msg
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next())
+                .map(str::to_owned);
+            let field = match named {
+                Some(n) if parent.is_empty() => n,
+                Some(n) => format!("{parent}.{n}"),
+                None => parent,
+            };
             let detail = if field.is_empty() {
                 format!("The body is not valid for this endpoint: {msg}.")
             } else {
@@ -148,9 +159,12 @@ mod tests {
         let e = parse::<Outer>(br#"{"name":"a","extra":1}"#).unwrap_err();
         assert_eq!(e.status, 422);
         assert!(e.detail.contains("extra"), "{}", e.detail);
+        assert_eq!(e.extra["field"], "extra");
         let e = parse::<Outer>(br#"{}"#).unwrap_err();
         assert_eq!(e.status, 422);
-        assert!(e.detail.contains("name"), "{}", e.detail);
+        assert_eq!(e.extra["field"], "name");
+        let e = parse::<Outer>(br#"{"name":"a","inner":{}}"#).unwrap_err();
+        assert_eq!(e.extra["field"], "inner.template");
     }
 
     #[test]

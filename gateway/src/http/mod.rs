@@ -3,3 +3,5 @@
 
 pub mod auth;
 pub mod json;
+pub mod middleware;
+pub mod routes;

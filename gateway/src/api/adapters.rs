@@ -1,0 +1,44 @@
+//! `GET /v1/adapters`: the loaded adapter instances, for operators and integrators.
+
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+/// Lists loaded instances with their library, ABI and adapter versions, channels,
+/// capabilities, current health and configured throughput.
+#[utoipa::path(get, path = "/v1/adapters", tag = "providers",
+    responses((status = 200, description = "`{adapters: [{name, kind, version, abi_version, library, channels, capabilities, health, timeout_ms, throughput, inflight}]}`")),
+    security(("bearer" = [])))]
+pub async fn list(state: web::Data<AppState>) -> HttpResponse {
+    let mut out = Vec::new();
+    for a in state.adapters.iter() {
+        let health = a.health().await;
+        state.metrics.set_adapter_up(a.name(), health.up);
+        let throughput = state
+            .config
+            .adapters
+            .iter()
+            .find(|c| c.name == a.name())
+            .and_then(|c| c.throughput.as_ref())
+            .map(|t| json!({ "per_second": t.per_second, "burst": t.burst }));
+        let caps = a.capabilities();
+        out.push(json!({
+            "name": a.name(),
+            "kind": a.kind(),
+            "version": a.version(),
+            "abi_version": a.abi_version(),
+            "library": a.library().map(|p| p.display().to_string()),
+            "channels": caps.channels,
+            "capabilities": {
+                "reachability_check": caps.reachability_check,
+                "delivery_reports": caps.delivery_reports,
+                "provider_renders_text": caps.provider_renders_text,
+            },
+            "health": health,
+            "timeout_ms": a.timeout().as_millis() as u64,
+            "throughput": throughput,
+            "inflight": a.inflight(),
+        }));
+    }
+    HttpResponse::Ok().json(json!({ "adapters": out }))
+}

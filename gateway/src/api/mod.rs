@@ -1,0 +1,9 @@
+//! Request handlers, one module per resource of the API contract. Handlers are thin:
+//! the work is in `flows`.
+
+pub mod adapters;
+pub mod locations;
+pub mod openapi;
+pub mod preview;
+pub mod system;
+pub mod verifications;

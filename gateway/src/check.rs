@@ -1,0 +1,132 @@
+//! `gateway check-config`: everything `serve` would refuse at start-up, checked without
+//! serving, and a summary with every secret redacted.
+
+use crate::config::Config;
+use crate::render::Renderer;
+use anyhow::{Context, bail};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Setting names whose values are never printed.
+const SECRET_HINTS: &[&str] = &["token", "secret", "password", "key", "auth", "credential"];
+
+/// Validates the configuration at `file` and returns a printable summary.
+pub fn check_config(file: Option<&Path>) -> anyhow::Result<String> {
+    let cfg = Config::load(file, None)?;
+    Renderer::new(&cfg.render).context("[render]")?;
+    crate::limits::Limits::new(&cfg.limits, &crate::server::throughputs(&cfg))
+        .context("[limits]")?;
+    let dir = crate::server::adapters_dir(&cfg);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "configuration OK{}",
+        file.map(|f| format!(": {}", f.display()))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(out, "listen: {}", cfg.server.listen);
+    let _ = writeln!(
+        out,
+        "public_url: {}",
+        cfg.server
+            .public_url
+            .as_deref()
+            .unwrap_or("(none: providers get no callback URL)")
+    );
+    let _ = writeln!(out, "data_dir: {}", cfg.store.data_dir.display());
+    let _ = writeln!(
+        out,
+        "api keys: {}",
+        cfg.auth
+            .api_keys
+            .iter()
+            .map(|k| format!("{} (hash ***)", k.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "verification: {} digits, ttl {}, {} checks, {} sends, secret {}",
+        cfg.verification.code_length,
+        humantime::format_duration(cfg.verification.ttl),
+        cfg.verification.max_check_attempts,
+        cfg.verification.max_sends,
+        if cfg.verification.secret.is_some() {
+            "*** (configured)"
+        } else {
+            "(generated and kept in the store)"
+        }
+    );
+    let _ = writeln!(out, "adapters_dir: {}", dir.display());
+    for (i, a) in cfg.adapters.iter().enumerate() {
+        a.validate()
+            .map_err(|m| anyhow::anyhow!("adapters[{i}] (`{}`): {m}", a.name))?;
+        let path = crate::adapters::resolve_library(&dir, &a.library);
+        let info = crate::adapters::check_library(&path).with_context(|| {
+            format!("adapters[{i}] (`{}`): library `{}`", a.name, path.display())
+        })?;
+        let _ = writeln!(
+            out,
+            "adapter {}: {} (ABI {}) settings {}",
+            a.name,
+            path.display(),
+            info.abi_version,
+            redact(&a.settings)
+        );
+    }
+    if cfg.adapters.is_empty() {
+        let _ = writeln!(
+            out,
+            "adapters: none (every send will answer 503 no_provider)"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "default route: {}",
+        cfg.routing.default_channels.join(" -> ")
+    );
+    if cfg.auth.api_keys.is_empty() {
+        bail!(
+            "[auth] api_keys is empty: no caller could use /v1; add a key made with `gateway hash-key`"
+        );
+    }
+    Ok(out)
+}
+
+/// The settings with secret-looking values replaced by `***`.
+pub fn redact(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let lower = k.to_ascii_lowercase();
+                    if SECRET_HINTS.iter().any(|h| lower.contains(h)) {
+                        (k.clone(), serde_json::Value::String("***".into()))
+                    } else {
+                        (k.clone(), redact(v))
+                    }
+                })
+                .collect(),
+        ),
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.iter().map(redact).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_secret_looking_keys_at_any_depth() {
+        let v = serde_json::json!({"account_sid": "AC1", "auth_token": "t", "nested": {"api_key": {"env": "X"}}, "list": [{"secret": 1}]});
+        let r = redact(&v).to_string();
+        assert!(r.contains("AC1"));
+        assert!(
+            !r.contains("\"t\"") && !r.contains("\"X\"") && !r.contains(":1"),
+            "{r}"
+        );
+    }
+}

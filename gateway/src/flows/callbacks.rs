@@ -1,0 +1,130 @@
+//! `POST|GET /v1/callbacks/{adapter_instance}`: provider delivery reports.
+//!
+//! The raw request goes to the adapter, which checks the provider's own signature and
+//! parses status updates; each update moves the matching message forward and lands in
+//! its history. Reports for messages we do not know are acknowledged and counted, so a
+//! provider never retries them forever. Not behind the API key: providers sign instead.
+
+use super::record::MessageRecord;
+use super::send::provider_ref;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{Ns, Write, to_json};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use gateway_sdk::{CallbackError, CallbackRequest};
+use serde_json::json;
+
+/// The URL the provider called, as it signed it: the configured public URL (what we
+/// handed the provider) plus path and query, else what the request says.
+fn public_url(state: &AppState, req: &HttpRequest) -> String {
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    match &state.config.server.public_url {
+        Some(base) => format!("{}{path_and_query}", base.trim_end_matches('/')),
+        None => {
+            let info = req.connection_info();
+            format!("{}://{}{path_and_query}", info.scheme(), info.host())
+        }
+    }
+}
+
+/// Receives one provider callback.
+#[utoipa::path(post, path = "/v1/callbacks/{adapter_instance}", tag = "providers",
+    params(("adapter_instance" = String, Path, description = "Adapter instance name")),
+    responses((status = 200, description = "Accepted (also for unknown messages)"), (status = 401, description = "`invalid_signature`"),
+        (status = 400, description = "`malformed_callback`"), (status = 404, description = "`adapter_not_found`, `callbacks_not_supported`")))]
+pub async fn receive(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let name = path.into_inner();
+    let adapter = state.adapters.get(&name).cloned().ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, "adapter_not_found", "Unknown adapter instance",
+            format!("No adapter instance is named `{name}`; point the provider's callback URL at /v1/callbacks/<instance>."))
+    })?;
+    let request = CallbackRequest {
+        method: req.method().to_string(),
+        url: public_url(&state, &req),
+        headers: req
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| {
+                v.to_str()
+                    .ok()
+                    .map(|v| (k.as_str().to_ascii_lowercase(), v.to_owned()))
+            })
+            .collect(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        received_at: state.clock.now(),
+    };
+    let outcome = adapter.parse_callback(&request).map_err(|e| match e {
+        CallbackError::Signature { message } => {
+            tracing::warn!(adapter = %name, reason = %message, "callback signature refused");
+            ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", "Callback signature refused",
+                format!("The callback's signature does not verify ({message}); check the credentials configured for `{name}`."))
+        }
+        CallbackError::Malformed { message } => ApiError::new(StatusCode::BAD_REQUEST, "malformed_callback",
+            "Malformed callback", format!("The callback could not be parsed: {message}.")),
+        CallbackError::Unsupported => ApiError::new(StatusCode::NOT_FOUND, "callbacks_not_supported",
+            "Callbacks not supported", format!("Adapter instance `{name}` does not take callbacks.")),
+        CallbackError::Internal { message } => {
+            tracing::error!(adapter = %name, error = %message, "adapter failed parsing a callback");
+            ApiError::internal()
+        }
+    })?;
+    let mut applied = 0usize;
+    let mut unknown = 0usize;
+    for update in &outcome.updates {
+        state.metrics.record_delivery_report(&name, update.status);
+        let now = state.now_ms();
+        let Some(message_id) = state
+            .store
+            .get(
+                Ns::ProviderRef,
+                &provider_ref(&name, &update.provider_message_id),
+                now,
+            )
+            .await?
+        else {
+            unknown += 1;
+            tracing::info!(adapter = %name, status = update.status.as_str(), "delivery report for an unknown message acknowledged");
+            continue;
+        };
+        let at = update.at.unwrap_or_else(|| state.clock.now());
+        let detail = match (&update.error_code, &update.detail) {
+            (Some(c), Some(d)) => Some(format!("{c}: {d}")),
+            (Some(c), None) => Some(c.clone()),
+            (None, d) => d.clone(),
+        };
+        let mut apply = |cur: Option<&str>| match cur
+            .and_then(|s| serde_json::from_str::<MessageRecord>(s).ok())
+        {
+            Some(mut rec) => {
+                rec.apply(&name, update.status, at, detail.clone());
+                // The record keeps its retention: re-stored with the same lifetime.
+                let expires = now + state.config.store.message_retention.as_millis() as i64;
+                Write::Put(to_json(&rec), Some(expires))
+            }
+            None => Write::Keep,
+        };
+        state
+            .store
+            .update(Ns::Message, &message_id, now, &mut apply)
+            .await?;
+        applied += 1;
+    }
+    if let Some(reply) = outcome.reply {
+        let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+        return Ok(HttpResponse::build(status)
+            .content_type(reply.content_type)
+            .body(reply.body));
+    }
+    Ok(HttpResponse::Ok()
+        .json(json!({ "received": outcome.updates.len(), "applied": applied, "unknown": unknown })))
+}

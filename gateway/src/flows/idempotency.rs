@@ -1,0 +1,193 @@
+//! `Idempotency-Key` for the endpoints that send: a repeat with the same key and body
+//! returns the first response and sends nothing; the same key with another body is
+//! `422 idempotency_key_reused`; concurrent duplicates wait for the first to finish.
+//!
+//! Keys are scoped by API key name and endpoint. The first request claims the key
+//! with `put_if_absent` (atomic in every backend), so exactly one request does the
+//! work. Answers that a retry might change (429, 5xx) release the key instead of being
+//! remembered.
+
+use crate::error::{ApiError, PROBLEM_JSON};
+use crate::state::AppState;
+use crate::store::{Ns, get_json, to_json};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, http::header};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::future::Future;
+use std::time::Duration;
+
+/// Request header carrying the key.
+pub const HEADER: &str = "idempotency-key";
+/// Response header set on a replayed answer.
+pub const REPLAYED: &str = "idempotent-replayed";
+/// How long a claimed-but-unfinished key blocks repeats (covers a crash mid-request).
+const IN_PROGRESS_TTL_MS: i64 = 5 * 60 * 1000;
+/// How long a concurrent duplicate waits for the first request's answer.
+const WAIT_FOR_FIRST: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Record {
+    /// Keyed hash of method, path and body.
+    fingerprint: String,
+    /// `None` while the first request is still running.
+    status: Option<u16>,
+    /// The first answer's body.
+    body: Option<Value>,
+}
+
+/// Runs `work` at most once per idempotency key (if the request carries one).
+pub async fn run<F, Fut>(
+    state: &AppState,
+    caller: &str,
+    endpoint: &str,
+    key: Option<&str>,
+    raw_body: &[u8],
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(StatusCode, Value), ApiError>>,
+{
+    let Some(key) = key else {
+        let (status, body) = work().await?;
+        return Ok(HttpResponse::build(status).json(body));
+    };
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_idempotency_key",
+            "Invalid Idempotency-Key",
+            "An Idempotency-Key is 1 to 255 visible ASCII characters; a UUID is a good choice.",
+        ));
+    }
+    let scope = format!("{caller}:{endpoint}:{key}");
+    let fingerprint = state.secret.fingerprint(&[endpoint.as_bytes(), raw_body]);
+    let now = state.now_ms();
+    let claim = Record {
+        fingerprint: fingerprint.clone(),
+        status: None,
+        body: None,
+    };
+    let claimed = state
+        .store
+        .put_if_absent(
+            Ns::Idempotency,
+            &scope,
+            to_json(&claim),
+            Some(now + IN_PROGRESS_TTL_MS),
+            now,
+        )
+        .await?;
+    if !claimed {
+        return replay(state, &scope, &fingerprint).await;
+    }
+    let ttl_ms = state.config.store.idempotency_ttl.as_millis() as i64;
+    match work().await {
+        Ok((status, body)) => {
+            let done = Record {
+                fingerprint,
+                status: Some(status.as_u16()),
+                body: Some(body.clone()),
+            };
+            state
+                .store
+                .put(
+                    Ns::Idempotency,
+                    &scope,
+                    to_json(&done),
+                    Some(state.now_ms() + ttl_ms),
+                    state.now_ms(),
+                )
+                .await?;
+            Ok(HttpResponse::build(status).json(body))
+        }
+        Err(err) if err.status == StatusCode::TOO_MANY_REQUESTS || err.status.is_server_error() => {
+            state
+                .store
+                .delete(Ns::Idempotency, &scope, state.now_ms())
+                .await?;
+            Err(err)
+        }
+        Err(err) => {
+            let done = Record {
+                fingerprint,
+                status: Some(err.status.as_u16()),
+                body: Some(err.body()),
+            };
+            state
+                .store
+                .put(
+                    Ns::Idempotency,
+                    &scope,
+                    to_json(&done),
+                    Some(state.now_ms() + ttl_ms),
+                    state.now_ms(),
+                )
+                .await?;
+            Err(err)
+        }
+    }
+}
+
+/// Answers a repeat: the stored answer, a mismatch, or (after waiting) in-progress.
+async fn replay(
+    state: &AppState,
+    scope: &str,
+    fingerprint: &str,
+) -> Result<HttpResponse, ApiError> {
+    let started = std::time::Instant::now();
+    loop {
+        let record =
+            get_json::<Record>(state.store.as_ref(), Ns::Idempotency, scope, state.now_ms())
+                .await?;
+        match record {
+            Some(r) if r.fingerprint != fingerprint => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "idempotency_key_reused",
+                    "Idempotency-Key reused with another request",
+                    "This Idempotency-Key was first used with a different body; use a new key for a new request.",
+                ));
+            }
+            Some(Record {
+                status: Some(status),
+                body,
+                ..
+            }) => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                let mut resp = HttpResponse::build(status);
+                resp.insert_header((REPLAYED, "true"));
+                if status.is_client_error() || status.is_server_error() {
+                    resp.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+                    return Ok(resp.body(body.unwrap_or(Value::Null).to_string()));
+                }
+                return Ok(resp.json(body.unwrap_or(Value::Null)));
+            }
+            // The first request released the key (a retryable failure): it is free again,
+            // but this request's caller asked for "the first response"; tell it to retry.
+            None => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "idempotency_retry",
+                    "First attempt failed",
+                    "The first request with this Idempotency-Key failed with a retryable error; retry the request.",
+                )
+                .with("retry_after", 1));
+            }
+            Some(_) if started.elapsed() < WAIT_FOR_FIRST => {
+                // Waiting on another request in flight, not modelling time: real sleep.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Some(_) => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "idempotency_in_progress",
+                    "Request with this key still running",
+                    "A request with this Idempotency-Key is still being processed; retry shortly.",
+                )
+                .with("retry_after", 1));
+            }
+        }
+    }
+}

@@ -1,0 +1,498 @@
+//! Managed verifications: the gateway makes the code, sends it, and checks what the
+//! client types back.
+//!
+//! A verification is pending until the right code is checked (approved), its checks
+//! are used up (failed), its TTL passes (expired) or it is cancelled. One pending
+//! verification exists per location, phone and purpose: asking again re-sends the same
+//! code (re-derived from the stored salt, see `secret`) on the same verification,
+//! within the resend cooldown and the send limit.
+
+use super::Purpose;
+use super::record::{MessageRecord, new_id};
+use super::secret::random_bytes;
+use super::send::{self, DispatchInput};
+use super::tokens::{self, Claims};
+use crate::clock::rfc3339;
+use crate::error::ApiError;
+use crate::limits::LimitRejection;
+use crate::metrics::{CheckResult, VerificationOutcome};
+use crate::state::AppState;
+use crate::store::{Millis, Ns, Write, get_json, to_json};
+use actix_web::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::net::IpAddr;
+
+/// A stored verification. Holds no code: only the salt it is derived from and its
+/// keyed hash.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Verification {
+    /// `ver_…`.
+    pub id: String,
+    /// Location id.
+    pub location_id: String,
+    /// Recipient, E.164 (kept to re-send and to match checks; never returned in full).
+    pub phone: String,
+    /// What the code is for.
+    pub purpose: Purpose,
+    /// `pending`, `approved`, `failed` or `cancelled` (expiry is derived from time).
+    pub status: String,
+    /// Hex salt the code is derived from.
+    pub salt: String,
+    /// Digits in the code.
+    pub code_length: u8,
+    /// Keyed hash of the code.
+    pub code_hash: String,
+    /// Checks left.
+    pub attempts_left: u32,
+    /// Sends so far.
+    pub sends: u32,
+    /// When it was created (ms).
+    pub created_at: Millis,
+    /// When the code stops being checkable (ms).
+    pub expires_at: Millis,
+    /// When the code was last sent (ms).
+    pub last_sent_at: Millis,
+    /// Adapter instance of the last send.
+    pub adapter: String,
+    /// Channel of the last send.
+    pub channel: String,
+    /// The last message record id.
+    pub message_id: String,
+}
+
+/// How long a finished or expired verification is still remembered (so a late check
+/// gets `410`/`429` instead of `404`).
+const KEEP_AFTER_EXPIRY_MS: i64 = 3_600_000;
+
+fn pending_key(location_id: &str, phone: &str, purpose: Purpose) -> String {
+    format!("{location_id}:{phone}:{}", purpose.as_str())
+}
+
+fn not_found(detail: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "verification_not_found",
+        "Verification not found",
+        detail.to_owned(),
+    )
+}
+
+/// The public view of a verification (never the code, phone masked).
+pub fn view(state: &AppState, v: &Verification, message: Option<&MessageRecord>) -> Value {
+    let now = state.now_ms();
+    let status = if v.status == "pending" && now >= v.expires_at {
+        "expired"
+    } else {
+        v.status.as_str()
+    };
+    let cooldown = state.limits.resend_cooldown().as_millis() as i64;
+    let mut out = json!({
+        "id": v.id,
+        "status": status,
+        "location_id": v.location_id,
+        "phone": crate::phone::mask(&v.phone),
+        "purpose": v.purpose,
+        "channel": v.channel,
+        "adapter": v.adapter,
+        "expires_at": rfc3339(to_time(v.expires_at)),
+        "resend_available_at": rfc3339(to_time(v.last_sent_at + cooldown)),
+        "attempts_left": v.attempts_left,
+        "sends": v.sends,
+        "sends_left": state.config.verification.max_sends.saturating_sub(v.sends),
+        "message_id": v.message_id,
+        "created_at": rfc3339(to_time(v.created_at)),
+    });
+    if let Some(m) = message {
+        out["message"] = serde_json::to_value(m).unwrap_or_default();
+    }
+    out
+}
+
+fn to_time(ms: Millis) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Loads a verification by id.
+pub async fn load(state: &AppState, id: &str) -> Result<Option<Verification>, ApiError> {
+    Ok(
+        get_json::<Verification>(state.store.as_ref(), Ns::Verification, id, state.now_ms())
+            .await?,
+    )
+}
+
+/// Starts a verification, or re-sends the pending one. Returns (created, view).
+pub async fn start(
+    state: &AppState,
+    location_id: &str,
+    phone: &str,
+    purpose: Purpose,
+    client_ip: Option<IpAddr>,
+) -> Result<(bool, Value), ApiError> {
+    let (location, phone) = send::resolve(state, location_id, phone, purpose).await?;
+    let cfg = &state.config.verification;
+    let now = state.now_ms();
+    let pkey = pending_key(&location.location_id, &phone.e164, purpose);
+    // Re-send when a live pending verification exists.
+    if let Some(id) = state.store.get(Ns::PendingVerification, &pkey, now).await?
+        && let Some(existing) = load(state, &id).await?
+        && existing.status == "pending"
+        && now < existing.expires_at
+    {
+        if existing.sends >= cfg.max_sends {
+            let retry = ((existing.expires_at - now) as u64).div_ceil(1000);
+            return Err(state.reject(LimitRejection::max_send_attempts(retry)));
+        }
+        let code = state.secret.derive_code(
+            &hex::decode(&existing.salt).unwrap_or_default(),
+            existing.code_length,
+        );
+        let prepared = send::prepare_resolved(state, location, phone, &code)?;
+        let ttl_left = ((existing.expires_at - now).max(0) as u64) / 1000;
+        let record = send::dispatch(
+            state,
+            &prepared,
+            &DispatchInput {
+                code: &code,
+                purpose,
+                client_ip,
+                verification_id: Some(&existing.id),
+                code_ttl_secs: ttl_left,
+                idempotency_key: format!("{}:{}", existing.id, existing.sends + 1),
+            },
+        )
+        .await?;
+        let mut updated = None;
+        let mut bump = |cur: Option<&str>| match cur
+            .and_then(|s| serde_json::from_str::<Verification>(s).ok())
+        {
+            Some(mut v) => {
+                v.sends += 1;
+                v.last_sent_at = state.now_ms();
+                v.adapter = record.adapter.clone();
+                v.channel = record.channel.clone();
+                v.message_id = record.id.clone();
+                let out = to_json(&v);
+                updated = Some(v);
+                Write::Put(out, Some(existing.expires_at + KEEP_AFTER_EXPIRY_MS))
+            }
+            None => Write::Keep,
+        };
+        state
+            .store
+            .update(Ns::Verification, &existing.id, now, &mut bump)
+            .await?;
+        let v = updated.ok_or_else(|| {
+            not_found("The verification ended while re-sending; start a new one.")
+        })?;
+        state
+            .metrics
+            .record_verification(purpose.into(), VerificationOutcome::Resent);
+        return Ok((false, view(state, &v, Some(&record))));
+    }
+
+    // A stale pending pointer (its verification finished or vanished) is cleared, but
+    // only if it still points where we saw it.
+    if let Some(stale) = state.store.get(Ns::PendingVerification, &pkey, now).await? {
+        let live = load(state, &stale)
+            .await?
+            .is_some_and(|v| v.status == "pending" && now < v.expires_at);
+        if !live {
+            let mut clear = |cur: Option<&str>| {
+                if cur == Some(stale.as_str()) {
+                    Write::Delete
+                } else {
+                    Write::Keep
+                }
+            };
+            state
+                .store
+                .update(Ns::PendingVerification, &pkey, now, &mut clear)
+                .await?;
+        }
+    }
+    // A new verification: claim the pending slot first, so concurrent starts share one.
+    let id = new_id("ver");
+    let salt = random_bytes();
+    let code = state.secret.derive_code(&salt, cfg.code_length);
+    let expires_at = now + cfg.ttl.as_millis() as i64;
+    let prepared = send::prepare_resolved(state, location, phone, &code)?;
+    if !state
+        .store
+        .put_if_absent(
+            Ns::PendingVerification,
+            &pkey,
+            id.clone(),
+            Some(expires_at),
+            now,
+        )
+        .await?
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "verification_in_progress",
+            "Verification being started",
+            "Another request is starting a verification for this phone right now; retry in a second to re-send it.",
+        )
+        .with("retry_after", 1));
+    }
+    let mut v = Verification {
+        id: id.clone(),
+        location_id: prepared.location.location_id.clone(),
+        phone: prepared.phone.e164.clone(),
+        purpose,
+        status: "pending".into(),
+        salt: hex::encode(salt),
+        code_length: cfg.code_length,
+        code_hash: state.secret.code_hash(&id, &code),
+        attempts_left: cfg.max_check_attempts,
+        sends: 0,
+        created_at: now,
+        expires_at,
+        last_sent_at: now,
+        adapter: String::new(),
+        channel: String::new(),
+        message_id: String::new(),
+    };
+    // Stored before sending, so a concurrent start finds it and re-sends the same code.
+    let keep_until = Some(expires_at + KEEP_AFTER_EXPIRY_MS);
+    state
+        .store
+        .put(Ns::Verification, &id, to_json(&v), keep_until, now)
+        .await?;
+    let dispatched = send::dispatch(
+        state,
+        &prepared,
+        &DispatchInput {
+            code: &code,
+            purpose,
+            client_ip,
+            verification_id: Some(&id),
+            code_ttl_secs: cfg.ttl.as_secs(),
+            idempotency_key: format!("{id}:1"),
+        },
+    )
+    .await;
+    let record = match dispatched {
+        Ok(r) => r,
+        Err(e) => {
+            // Nothing was sent: leave no verification behind.
+            state
+                .store
+                .delete(Ns::Verification, &id, state.now_ms())
+                .await?;
+            state
+                .store
+                .delete(Ns::PendingVerification, &pkey, state.now_ms())
+                .await?;
+            return Err(e);
+        }
+    };
+    v.sends = 1;
+    v.last_sent_at = state.now_ms();
+    v.adapter = record.adapter.clone();
+    v.channel = record.channel.clone();
+    v.message_id = record.id.clone();
+    state
+        .store
+        .put(
+            Ns::Verification,
+            &id,
+            to_json(&v),
+            keep_until,
+            state.now_ms(),
+        )
+        .await?;
+    state
+        .metrics
+        .record_verification(purpose.into(), VerificationOutcome::Started);
+    Ok((true, view(state, &v, Some(&record))))
+}
+
+/// What a check concluded.
+enum Checked {
+    Approved(Box<Verification>),
+    Wrong(u32),
+    UsedUp,
+    Expired,
+    Gone,
+}
+
+/// Checks a code against a verification.
+pub async fn check(state: &AppState, id: &str, code: &str) -> Result<Value, ApiError> {
+    let now = state.now_ms();
+    let mut outcome = Checked::Gone;
+    let secret = state.secret.clone();
+    let mut decide = |cur: Option<&str>| {
+        let Some(mut v) = cur.and_then(|s| serde_json::from_str::<Verification>(s).ok()) else {
+            outcome = Checked::Gone;
+            return Write::Keep;
+        };
+        let keep_until = Some(v.expires_at + KEEP_AFTER_EXPIRY_MS);
+        match v.status.as_str() {
+            "pending" if now >= v.expires_at => {
+                outcome = Checked::Expired;
+                Write::Keep
+            }
+            "pending" if secret.code_matches(&v.id, code, &v.code_hash) => {
+                v.status = "approved".into();
+                outcome = Checked::Approved(Box::new(v.clone()));
+                Write::Put(to_json(&v), keep_until)
+            }
+            "pending" => {
+                v.attempts_left = v.attempts_left.saturating_sub(1);
+                if v.attempts_left == 0 {
+                    v.status = "failed".into();
+                    outcome = Checked::UsedUp;
+                } else {
+                    outcome = Checked::Wrong(v.attempts_left);
+                }
+                Write::Put(to_json(&v), keep_until)
+            }
+            "failed" => {
+                outcome = Checked::UsedUp;
+                Write::Keep
+            }
+            _ => {
+                outcome = Checked::Gone;
+                Write::Keep
+            }
+        }
+    };
+    state
+        .store
+        .update(Ns::Verification, id, now, &mut decide)
+        .await?;
+    match outcome {
+        Checked::Approved(v) => {
+            state
+                .metrics
+                .record_verification_check(CheckResult::Approved);
+            state
+                .metrics
+                .record_verification(v.purpose.into(), VerificationOutcome::Approved);
+            state
+                .store
+                .delete(
+                    Ns::PendingVerification,
+                    &pending_key(&v.location_id, &v.phone, v.purpose),
+                    now,
+                )
+                .await?;
+            let now_secs = now / 1000;
+            let exp = now_secs + state.config.verification.token_ttl.as_secs() as i64;
+            let claims = Claims {
+                jti: new_id("tok"),
+                vid: v.id.clone(),
+                loc: v.location_id.clone(),
+                phone: v.phone.clone(),
+                purpose: v.purpose,
+                iat: now_secs,
+                exp,
+            };
+            let token = tokens::issue(&state.secret.token_key(), &claims);
+            Ok(json!({
+                "id": v.id,
+                "status": "approved",
+                "token": token,
+                "token_expires_at": rfc3339(to_time(exp * 1000)),
+            }))
+        }
+        Checked::Wrong(left) => {
+            state
+                .metrics
+                .record_verification_check(CheckResult::WrongCode);
+            Ok(json!({ "id": id, "status": "pending", "attempts_left": left }))
+        }
+        Checked::UsedUp => {
+            state
+                .metrics
+                .record_verification_check(CheckResult::MaxAttempts);
+            if let Some(v) = load(state, id).await? {
+                state
+                    .store
+                    .delete(
+                        Ns::PendingVerification,
+                        &pending_key(&v.location_id, &v.phone, v.purpose),
+                        now,
+                    )
+                    .await?;
+            }
+            Err(state.reject(LimitRejection::max_check_attempts()))
+        }
+        Checked::Expired => {
+            state
+                .metrics
+                .record_verification_check(CheckResult::Expired);
+            Err(ApiError::new(
+                StatusCode::GONE,
+                "verification_expired",
+                "Verification expired",
+                "The code has expired; start a new verification to send a new code.",
+            ))
+        }
+        Checked::Gone => Err(not_found(
+            "No pending verification has this id (unknown, already approved or cancelled); start a new verification.",
+        )),
+    }
+}
+
+/// Checks by location, phone and purpose instead of id.
+pub async fn check_by_subject(
+    state: &AppState,
+    location_id: &str,
+    phone: &str,
+    purpose: Purpose,
+    code: &str,
+) -> Result<Value, ApiError> {
+    let location = crate::api::locations::load(state, location_id).await?;
+    let phone = send::parse_phone(phone, location.country.as_deref())?;
+    let pkey = pending_key(&location.location_id, &phone.e164, purpose);
+    match state
+        .store
+        .get(Ns::PendingVerification, &pkey, state.now_ms())
+        .await?
+    {
+        Some(id) => check(state, &id, code).await,
+        None => Err(not_found(
+            "No pending verification exists for this location, phone and purpose; start one with POST /v1/verifications.",
+        )),
+    }
+}
+
+/// Cancels a pending verification.
+pub async fn cancel(state: &AppState, id: &str) -> Result<(), ApiError> {
+    let now = state.now_ms();
+    let mut found = None;
+    let mut decide =
+        |cur: Option<&str>| match cur.and_then(|s| serde_json::from_str::<Verification>(s).ok()) {
+            Some(mut v) if v.status == "pending" && now < v.expires_at => {
+                v.status = "cancelled".into();
+                let out = to_json(&v);
+                let keep = Some(v.expires_at + KEEP_AFTER_EXPIRY_MS);
+                found = Some(v);
+                Write::Put(out, keep)
+            }
+            _ => Write::Keep,
+        };
+    state
+        .store
+        .update(Ns::Verification, id, now, &mut decide)
+        .await?;
+    let v = found.ok_or_else(|| {
+        not_found("No pending verification has this id; there is nothing to cancel.")
+    })?;
+    state
+        .store
+        .delete(
+            Ns::PendingVerification,
+            &pending_key(&v.location_id, &v.phone, v.purpose),
+            now,
+        )
+        .await?;
+    state
+        .metrics
+        .record_verification(v.purpose.into(), VerificationOutcome::Cancelled);
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! The route table and the middleware stack, shared by the server and the tests.
+
+use crate::api::{adapters, locations, preview, system, verifications};
+use crate::error::ApiError;
+use crate::flows::{callbacks, messages};
+use crate::http::json::BodyLimit;
+use crate::http::middleware::{observe, problem_safety_net, require_api_key};
+use crate::state::AppState;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, ResponseError, web};
+
+/// Answers 405 for a known path with a method it does not take.
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    ApiError::method_not_allowed(req.method().as_str(), req.path()).error_response()
+}
+
+/// Answers 404 for a path no route matches.
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    ApiError::route_not_found(req.path()).error_response()
+}
+
+/// A resource whose other methods answer 405 in problem+json.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::route().to(method_not_allowed))
+}
+
+/// The whole application for `state`.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limit = BodyLimit(state.config.server.max_body_bytes);
+    App::new()
+        .app_data(state)
+        .app_data(limit)
+        .service(resource("/healthz").route(web::get().to(system::healthz)))
+        .service(resource("/readyz").route(web::get().to(system::readyz)))
+        .service(resource("/metrics").route(web::get().to(system::metrics)))
+        .service(resource("/openapi.json").route(web::get().to(system::openapi)))
+        // Providers authenticate callbacks with their own signatures, not API keys.
+        .service(
+            resource("/v1/callbacks/{adapter_instance}")
+                .route(web::post().to(callbacks::receive))
+                .route(web::get().to(callbacks::receive)),
+        )
+        .service(
+            web::scope("/v1")
+                .wrap(from_fn(require_api_key))
+                .service(resource("/messages").route(web::post().to(messages::create)))
+                .service(resource("/messages/preview").route(web::post().to(preview::preview)))
+                .service(resource("/messages/{id}").route(web::get().to(messages::get)))
+                .service(resource("/verifications").route(web::post().to(verifications::start)))
+                .service(
+                    resource("/verifications/check")
+                        .route(web::post().to(verifications::check_by_subject)),
+                )
+                .service(
+                    resource("/verifications/{id}")
+                        .route(web::get().to(verifications::get))
+                        .route(web::delete().to(verifications::cancel)),
+                )
+                .service(
+                    resource("/verifications/{id}/check")
+                        .route(web::post().to(verifications::check)),
+                )
+                .service(
+                    resource("/tokens/introspect").route(web::post().to(verifications::introspect)),
+                )
+                .service(resource("/adapters").route(web::get().to(adapters::list)))
+                .service(
+                    resource("/locations/{location_id}")
+                        .route(web::put().to(locations::put))
+                        .route(web::get().to(locations::get))
+                        .route(web::delete().to(locations::delete)),
+                )
+                .default_service(web::route().to(not_found)),
+        )
+        .default_service(web::route().to(not_found))
+        .wrap(ErrorHandlers::new().default_handler(problem_safety_net))
+        .wrap(from_fn(observe))
+}

@@ -1,0 +1,136 @@
+//! Start-up and shutdown: build the state from the configuration, serve until the
+//! `shutdown` future completes, then finish in-flight requests (mini-redis style:
+//! shutdown is an argument, not a global).
+
+use crate::adapters::{Adapters, HostContext};
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::flows::secret::ServerSecret;
+use crate::http::auth::ApiKeys;
+use crate::http::routes::build_app;
+use crate::limits::Limits;
+use crate::metrics::Metrics;
+use crate::render::Renderer;
+use crate::state::AppState;
+use crate::store::{SqliteStore, Store, millis};
+use actix_web::{HttpServer, web};
+use anyhow::Context;
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The directory adapter libraries are loaded from: `adapters_dir` if set, else the
+/// directory of the running executable (so `target/debug` works in development).
+pub fn adapters_dir(config: &Config) -> PathBuf {
+    config.adapters_dir.clone().unwrap_or_else(|| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("."))
+    })
+}
+
+/// Builds the shared state for `config` with real components.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = SqliteStore::open(&config.store.data_dir, config.store.busy_timeout)
+        .with_context(|| format!("opening the store in `{}`", config.store.data_dir.display()))?;
+    let ctx = HostContext {
+        data_dir: config.store.data_dir.clone(),
+        public_url: config.server.public_url.clone(),
+    };
+    let adapters = Adapters::load(&adapters_dir(&config), &config.adapters, &ctx)
+        .context("loading adapters")?;
+    state_with(config, clock, Arc::new(store), adapters).await
+}
+
+/// Builds the shared state from parts (tests inject a manual clock and in-process adapters).
+pub async fn state_with(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    store: Arc<dyn Store>,
+    adapters: Adapters,
+) -> anyhow::Result<AppState> {
+    let renderer =
+        Renderer::new(&config.render).context("checking [render] templates and operators")?;
+    let limits = Limits::new(&config.limits, &throughputs(&config)).context("checking [limits]")?;
+    let secret = ServerSecret::load(
+        config.verification.secret.as_ref().map(|s| s.expose()),
+        store.as_ref(),
+    )
+    .await
+    .context("loading the server secret")?;
+    let metrics = Metrics::new(env!("CARGO_PKG_VERSION"), gateway_sdk::abi::ABI_VERSION);
+    for a in adapters.iter() {
+        metrics.set_adapter_up(a.name(), true);
+    }
+    Ok(AppState {
+        api_keys: ApiKeys::from_config(&config.auth.api_keys),
+        config: Arc::new(config),
+        store,
+        clock,
+        renderer: Arc::new(renderer),
+        adapters,
+        metrics,
+        limits: Arc::new(limits),
+        secret,
+    })
+}
+
+/// `(instance, per_second, burst)` for every adapter instance with a throughput limit.
+pub fn throughputs(config: &Config) -> Vec<(String, u32, u32)> {
+    config
+        .adapters
+        .iter()
+        .filter_map(|a| {
+            a.throughput
+                .as_ref()
+                .map(|t| (a.name.clone(), t.per_second, t.burst))
+        })
+        .collect()
+}
+
+/// Serves on `listener` until `shutdown` completes, then drains in-flight requests for
+/// up to `server.shutdown_timeout`.
+pub async fn run(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let cfg = state.config.clone();
+    let data = web::Data::new(state.clone());
+    let mut server = HttpServer::new(move || build_app(data.clone()))
+        .disable_signals()
+        .shutdown_timeout(cfg.server.shutdown_timeout.as_secs().max(1));
+    if let Some(workers) = cfg.server.workers {
+        server = server.workers(workers);
+    }
+    let server = server.listen(listener).context("listening")?.run();
+    let handle = server.handle();
+    let pruner = tokio::spawn(prune_loop(state));
+    tokio::pin!(server);
+    tokio::select! {
+        res = &mut server => { pruner.abort(); return res.context("serving"); }
+        () = shutdown => { tracing::info!("shutdown requested; finishing in-flight requests"); }
+    }
+    // The server future processes the stop command, so both must be driven together.
+    let (_, served) = tokio::join!(handle.stop(true), &mut server);
+    pruner.abort();
+    served.context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Removes expired records every `store.prune_interval`.
+async fn prune_loop(state: AppState) {
+    let mut tick = tokio::time::interval(state.config.store.prune_interval);
+    loop {
+        tick.tick().await;
+        match state.store.prune(millis(state.clock.now())).await {
+            Ok(n) if n > 0 => tracing::debug!(rows = n, "pruned expired records"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "pruning failed"),
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! End-to-end tests: one test binary, the real gateway process per test.
+
+mod foundation;
