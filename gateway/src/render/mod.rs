@@ -6,6 +6,7 @@
 
 mod config;
 mod error;
+mod grapheme;
 pub mod gsm;
 mod operator;
 mod renderer;
