@@ -9,6 +9,7 @@ mod error;
 mod grapheme;
 pub mod gsm;
 mod operator;
+mod pipeline;
 mod renderer;
 mod segment;
 pub mod smart;
