@@ -97,8 +97,9 @@ pub struct Renderer {
     min_title_chars: usize,
 }
 
-/// What to render: the location's settings, the code and the destination.
-#[derive(Clone, Copy, Debug)]
+/// What to render: the location's settings, the code and the destination. Its `Debug`
+/// hides the code and masks the phone number.
+#[derive(Clone, Copy)]
 pub struct RenderRequest<'a> {
     /// The location's language code (`en`, `ru` or a configured one).
     pub language: &'a str,
@@ -114,8 +115,9 @@ pub struct RenderRequest<'a> {
     pub phone_e164: &'a str,
 }
 
-/// A rendered message and everything decided on the way.
-#[derive(Serialize, Clone, PartialEq, Eq, Debug)]
+/// A rendered message and everything decided on the way. Its `Debug` and `Serialize`
+/// leave out `text` (it contains the code); `masked_text` is safe to show.
+#[derive(Serialize, Clone, PartialEq, Eq)]
 pub struct Rendered {
     /// The text to send. Never log it: it contains the code.
     #[serde(skip_serializing)]
@@ -144,6 +146,38 @@ pub struct Rendered {
     pub title_shortened: bool,
     /// Sender id requested by the operator rule.
     pub sender_id: Option<String>,
+}
+
+impl std::fmt::Debug for RenderRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderRequest")
+            .field("language", &self.language)
+            .field("template", &self.template)
+            .field("company_name", &self.company_name)
+            .field("location_name", &self.location_name)
+            .field("code", &"***")
+            .field("phone_e164", &crate::phone::mask(self.phone_e164))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rendered")
+            .field("masked_text", &self.masked_text)
+            .field("encoding", &self.encoding)
+            .field("segments", &self.segments)
+            .field("units", &self.units)
+            .field("max_units", &self.max_units)
+            .field("fits_single_segment", &self.fits_single_segment)
+            .field("operator", &self.operator)
+            .field("rules_applied", &self.rules_applied)
+            .field("template", &self.template)
+            .field("title_used", &self.title_used)
+            .field("title_shortened", &self.title_shortened)
+            .field("sender_id", &self.sender_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Renderer {

@@ -122,6 +122,7 @@ fn long_cyrillic_name_is_shortened_to_fit_69_units() {
     assert_eq!(r.sender_id.as_deref(), Some("Salon"));
     // 24 units of template, 6 of code: 39 left; the cut lands on a word boundary.
     assert_eq!(title, "Салон красоты и здоровья Ромашка на");
+    assert_eq!(r.units, 65);
 }
 
 /// Required scenario: a blank company name uses the location name.

@@ -115,3 +115,14 @@ fn rendered_serializes_without_the_plain_text() {
     assert_eq!(json["template"], "code_only");
     assert!(!json.to_string().contains("482193"));
 }
+
+#[test]
+fn debug_output_never_shows_the_code_or_full_phone() {
+    let q = req("en", CodeOnly, None, OTHER);
+    let r = renderer().render(&q).expect("renders");
+    for text in [format!("{q:?}"), format!("{r:?}")] {
+        assert!(!text.contains("482193"), "{text}");
+        assert!(!text.contains("2025550143"), "{text}");
+    }
+    assert!(format!("{r:?}").contains("Confirmation code: ******"));
+}
