@@ -21,13 +21,22 @@ use thiserror::Error;
 /// keeps the parser's work bounded.
 const MAX_INPUT: usize = 64;
 
-/// A validated, SMS-capable phone number.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+/// A validated, SMS-capable phone number. Its `Debug` shows only the masked number.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Phone {
     /// The number in E.164, e.g. `+79991234567`. Log only [`mask`] of it.
     pub e164: String,
     /// ISO 3166-1 alpha-2 region of the number (e.g. `RU`), when the metadata knows it.
     pub region: Option<String>,
+}
+
+impl std::fmt::Debug for Phone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Phone")
+            .field("e164", &mask(&self.e164))
+            .field("region", &self.region)
+            .finish()
+    }
 }
 
 /// Why a phone number was refused; each message says what the user should change.

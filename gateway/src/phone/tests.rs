@@ -80,6 +80,16 @@ fn errors_never_echo_the_full_number() {
 }
 
 #[test]
+fn debug_masks_the_number() {
+    let p = parse("+79991234567", None).expect("valid");
+    let shown = format!("{p:?}");
+    assert!(
+        shown.contains("+7999***4567") && !shown.contains("1234567"),
+        "{shown}"
+    );
+}
+
+#[test]
 fn us_numbers_are_fixed_line_or_mobile_and_accepted() {
     let p = parse("+12015550123", None).expect("accepted");
     assert_eq!(p.e164, "+12015550123");

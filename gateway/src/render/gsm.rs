@@ -13,33 +13,41 @@ mod tests;
 /// each costs two septets: form feed, `^ { } \ [ ~ ] |` and the euro sign.
 pub const EXTENSION: [char; 10] = ['\u{0C}', '^', '{', '}', '\\', '[', '~', ']', '|', '€'];
 
-/// The non-ASCII characters of the basic table (one septet each), in code order.
-const BASIC_NON_ASCII: [char; 39] = [
-    '£', '¥', 'è', 'é', 'ù', 'ì', 'ò', 'Ç', 'Ø', 'ø', 'Å', 'å', // 0x01..0x0F
-    'Δ', 'Φ', 'Γ', 'Λ', 'Ω', 'Π', 'Ψ', 'Σ', 'Θ', 'Ξ', 'Æ', 'æ', 'ß', 'É', // 0x10..0x1F
-    '¤', '¡', 'Ä', 'Ö', 'Ñ', 'Ü', '§', '¿', 'ä', 'ö', 'ñ', 'ü', 'à', // 0x24..0x7F
-];
+/// Septet cost of each ASCII character: 1 basic, 2 extension, 0 not in GSM-7.
+const ASCII_COST: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = b' ';
+    while i <= b'~' {
+        t[i as usize] = 1;
+        i += 1;
+    }
+    t[b'\n' as usize] = 1;
+    t[b'\r' as usize] = 1;
+    // The grave accent is the one printable ASCII character GSM-7 lacks.
+    t[b'`' as usize] = 0;
+    let ext = [b'^', b'{', b'}', b'\\', b'[', b'~', b']', b'|', 0x0C];
+    let mut j = 0;
+    while j < ext.len() {
+        t[ext[j] as usize] = 2;
+        j += 1;
+    }
+    t
+};
 
 /// Septets `c` costs in GSM-7: `Some(1)` for the basic table, `Some(2)` for the extension
 /// table, `None` when the character cannot be sent in GSM-7 at all (forces UCS-2).
 #[inline]
 pub fn septets(c: char) -> Option<u32> {
     if c.is_ascii() {
-        return match c {
-            // Printable ASCII is basic, except the extension characters and the grave
-            // accent, which GSM-7 lacks entirely.
-            '^' | '{' | '}' | '\\' | '[' | '~' | ']' | '|' | '\u{0C}' => Some(2),
-            '`' => None,
-            '\n' | '\r' | ' '..='~' => Some(1),
-            _ => None,
-        };
+        let cost = ASCII_COST[c as usize];
+        return (cost != 0).then_some(u32::from(cost));
     }
-    if c == '€' {
-        Some(2)
-    } else if BASIC_NON_ASCII.contains(&c) {
-        Some(1)
-    } else {
-        None
+    match c {
+        '€' => Some(2),
+        '£' | '¥' | 'è' | 'é' | 'ù' | 'ì' | 'ò' | 'Ç' | 'Ø' | 'ø' | 'Å' | 'å' | 'Δ' | 'Φ' | 'Γ'
+        | 'Λ' | 'Ω' | 'Π' | 'Ψ' | 'Σ' | 'Θ' | 'Ξ' | 'Æ' | 'æ' | 'ß' | 'É' | '¤' | '¡' | 'Ä'
+        | 'Ö' | 'Ñ' | 'Ü' | '§' | '¿' | 'ä' | 'ö' | 'ñ' | 'ü' | 'à' => Some(1),
+        _ => None,
     }
 }
 

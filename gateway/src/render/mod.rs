@@ -6,8 +6,10 @@
 
 mod config;
 mod error;
+mod grapheme;
 pub mod gsm;
 mod operator;
+mod pipeline;
 mod renderer;
 mod segment;
 pub mod smart;

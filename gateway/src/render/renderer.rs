@@ -11,11 +11,10 @@ use super::config::{LanguageConfig, RenderConfig};
 use super::error::{RenderConfigError, RenderError};
 use super::gsm;
 use super::operator::{Operator, OperatorTable};
-use super::segment::{self, Encoding};
-use super::smart;
+use super::pipeline::Job;
+use super::segment::Encoding;
 use super::template::{Template, TemplateKind};
-use super::title::{self, Frame, TitleSource};
-use super::translit;
+use super::title::{self, TitleSource};
 
 /// Stable names of the decisions reported in [`Rendered::rules_applied`].
 pub mod rules {
@@ -51,8 +50,8 @@ const BUILT_IN: [(&str, &str, &str); 2] = [
 
 /// One language's compiled templates.
 #[derive(Clone, Debug)]
-struct Language {
-    code: String,
+pub(super) struct Language {
+    pub(super) code: String,
     code_only: Template,
     code_with_title: Template,
 }
@@ -82,7 +81,7 @@ impl Language {
         })
     }
 
-    fn template(&self, kind: TemplateKind) -> &Template {
+    pub(super) fn template(&self, kind: TemplateKind) -> &Template {
         match kind {
             TemplateKind::CodeOnly => &self.code_only,
             TemplateKind::CodeWithTitle => &self.code_with_title,
@@ -98,8 +97,9 @@ pub struct Renderer {
     min_title_chars: usize,
 }
 
-/// What to render: the location's settings, the code and the destination.
-#[derive(Clone, Copy, Debug)]
+/// What to render: the location's settings, the code and the destination. Its `Debug`
+/// hides the code and masks the phone number.
+#[derive(Clone, Copy)]
 pub struct RenderRequest<'a> {
     /// The location's language code (`en`, `ru` or a configured one).
     pub language: &'a str,
@@ -115,8 +115,9 @@ pub struct RenderRequest<'a> {
     pub phone_e164: &'a str,
 }
 
-/// A rendered message and everything decided on the way.
-#[derive(Serialize, Clone, PartialEq, Eq, Debug)]
+/// A rendered message and everything decided on the way. Its `Debug` and `Serialize`
+/// leave out `text` (it contains the code); `masked_text` is safe to show.
+#[derive(Serialize, Clone, PartialEq, Eq)]
 pub struct Rendered {
     /// The text to send. Never log it: it contains the code.
     #[serde(skip_serializing)]
@@ -145,6 +146,38 @@ pub struct Rendered {
     pub title_shortened: bool,
     /// Sender id requested by the operator rule.
     pub sender_id: Option<String>,
+}
+
+impl std::fmt::Debug for RenderRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderRequest")
+            .field("language", &self.language)
+            .field("template", &self.template)
+            .field("company_name", &self.company_name)
+            .field("location_name", &self.location_name)
+            .field("code", &"***")
+            .field("phone_e164", &crate::phone::mask(self.phone_e164))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rendered")
+            .field("masked_text", &self.masked_text)
+            .field("encoding", &self.encoding)
+            .field("segments", &self.segments)
+            .field("units", &self.units)
+            .field("max_units", &self.max_units)
+            .field("fits_single_segment", &self.fits_single_segment)
+            .field("operator", &self.operator)
+            .field("rules_applied", &self.rules_applied)
+            .field("template", &self.template)
+            .field("title_used", &self.title_used)
+            .field("title_shortened", &self.title_shortened)
+            .field("sender_id", &self.sender_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Renderer {
@@ -220,13 +253,7 @@ impl Renderer {
             .language(req.language)
             .ok_or_else(|| RenderError::UnknownLanguage(req.language.to_owned()))?;
         let op = self.operators.lookup(req.phone_e164);
-        let mut job = Job {
-            lang,
-            op,
-            code: req.code,
-            min_title_chars: self.min_title_chars,
-            rules: Vec::new(),
-        };
+        let mut job = Job::new(lang, op, req.code, self.min_title_chars);
         let mut kind = req.template;
         if kind == TemplateKind::CodeOnly && op.require_title {
             kind = TemplateKind::CodeWithTitle;
@@ -246,189 +273,4 @@ impl Renderer {
         }
         job.with_title(title)
     }
-}
-
-/// The state of one render: what was decided so far.
-struct Job<'r> {
-    lang: &'r Language,
-    op: &'r Operator,
-    code: &'r str,
-    min_title_chars: usize,
-    rules: Vec<String>,
-}
-
-impl Job<'_> {
-    fn rule(&mut self, name: &str) {
-        if !self.rules.iter().any(|r| r == name) {
-            self.rules.push(name.to_owned());
-        }
-    }
-
-    fn gsm7_error(&self, reason: &str) -> RenderError {
-        RenderError::Gsm7Required {
-            operator: self.op.id.clone(),
-            reason: reason.to_owned(),
-        }
-    }
-
-    fn check_template_gsm7(&self, kind: TemplateKind) -> Result<(), RenderError> {
-        let literal = self.lang.template(kind).literal_text();
-        if self.op.gsm7_only && !gsm::is_gsm7_str(literal) {
-            return Err(self.gsm7_error(&format!(
-                "the `{}` {kind} template is not GSM-7; use a Latin-script language for this location",
-                self.lang.code
-            )));
-        }
-        Ok(())
-    }
-
-    /// No usable title: refuse when the operator requires one, else send `code_only`.
-    fn without_title(mut self) -> Result<Rendered, RenderError> {
-        if self.op.require_title {
-            return Err(RenderError::TitleMissing {
-                operator: self.op.id.clone(),
-            });
-        }
-        self.rule(rules::FALLBACK_CODE_ONLY);
-        self.finish_code_only()
-    }
-
-    fn finish_code_only(self) -> Result<Rendered, RenderError> {
-        self.check_template_gsm7(TemplateKind::CodeOnly)?;
-        let t = self.lang.template(TemplateKind::CodeOnly);
-        let text = t.fill(self.code, "");
-        self.finish(TemplateKind::CodeOnly, text, None, false)
-    }
-
-    fn with_title(mut self, title: String) -> Result<Rendered, RenderError> {
-        self.check_template_gsm7(TemplateKind::CodeWithTitle)?;
-        let t = self.lang.template(TemplateKind::CodeWithTitle);
-        let literal = t.literal_text();
-        let frame_gsm = gsm::is_gsm7_str(literal) && gsm::is_gsm7_str(self.code);
-        let title = match self.encode_title(title, frame_gsm)? {
-            Some(t) => t,
-            None => return self.without_title(),
-        };
-        let text = t.fill(self.code, &title);
-        let (encoding, units) = segment::measure(&text);
-        let frame = Frame {
-            gsm: frame_gsm,
-            septets: segment::units_in(literal, Encoding::Gsm7)
-                + segment::units_in(self.code, Encoding::Gsm7),
-            utf16: segment::units_in(literal, Encoding::Ucs2)
-                + segment::units_in(self.code, Encoding::Ucs2),
-            max_units: self.op.max_units,
-        };
-        if units <= frame.limit(encoding) {
-            return self.finish(TemplateKind::CodeWithTitle, text, Some(title), false);
-        }
-        if frame.limit(encoding) < encoding.single_limit() {
-            self.rule(rules::OPERATOR_MAX_UNITS);
-        }
-        if let Some(short) = title::shorten(&title, &frame, self.min_title_chars) {
-            self.rule(rules::TITLE_SHORTENED);
-            let text = t.fill(self.code, &short);
-            return self.finish(TemplateKind::CodeWithTitle, text, Some(short), true);
-        }
-        if self.op.require_title {
-            return Err(self.too_long(TemplateKind::CodeWithTitle, &text, units, encoding));
-        }
-        self.rule(rules::FALLBACK_CODE_ONLY);
-        self.finish_code_only()
-    }
-
-    /// Applies GSM-7-only transliteration or smart encoding to the title. `None` when
-    /// nothing of the title survives transliteration.
-    fn encode_title(
-        &mut self,
-        title: String,
-        frame_gsm: bool,
-    ) -> Result<Option<String>, RenderError> {
-        if gsm::is_gsm7_str(&title) {
-            return Ok(Some(title));
-        }
-        if self.op.gsm7_only || (self.op.smart_encoding && frame_gsm) {
-            let smart = smart::apply(&title);
-            if gsm::is_gsm7_str(&smart) {
-                let smart = title::normalize(&smart);
-                self.rule(rules::SMART_ENCODING);
-                return Ok(Some(smart).filter(|s| !s.is_empty()));
-            }
-        }
-        if !self.op.gsm7_only {
-            return Ok(Some(title));
-        }
-        if !self.op.transliterate_title {
-            return Err(self.gsm7_error(
-                "the title has characters outside GSM-7 and transliteration is off; use a Latin-script company name",
-            ));
-        }
-        let t = translit::to_gsm7(&title);
-        self.rule(rules::TITLE_TRANSLITERATED);
-        Ok(Some(t).filter(|t| !t.is_empty()))
-    }
-
-    fn too_long(
-        &self,
-        kind: TemplateKind,
-        text: &str,
-        units: u32,
-        encoding: Encoding,
-    ) -> RenderError {
-        let max_units = limit(self.op, encoding);
-        let hint = if kind == TemplateKind::CodeOnly {
-            " or a shorter code".to_owned()
-        } else {
-            String::new()
-        };
-        RenderError::TooLong {
-            units,
-            max_units,
-            encoding,
-            segments: segment::segment(text).segments,
-            operator: self.op.id.clone(),
-            template: kind,
-            hint,
-        }
-    }
-
-    fn finish(
-        self,
-        kind: TemplateKind,
-        text: String,
-        title_used: Option<String>,
-        title_shortened: bool,
-    ) -> Result<Rendered, RenderError> {
-        let (encoding, units) = segment::measure(&text);
-        let max_units = limit(self.op, encoding);
-        if units > max_units {
-            return Err(self.too_long(kind, &text, units, encoding));
-        }
-        let masked_text = self
-            .lang
-            .template(kind)
-            .fill_masked(self.code, title_used.as_deref().unwrap_or(""));
-        Ok(Rendered {
-            text,
-            // units <= max_units <= the single-message limit, so one part.
-            masked_text,
-            encoding,
-            segments: 1,
-            units,
-            max_units,
-            fits_single_segment: true,
-            operator: self.op.id.clone(),
-            rules_applied: self.rules,
-            template: kind,
-            title_used,
-            title_shortened,
-            sender_id: self.op.sender_id.clone(),
-        })
-    }
-}
-
-/// The single-message limit for `encoding` under `op`'s rules.
-fn limit(op: &Operator, encoding: Encoding) -> u32 {
-    let base = encoding.single_limit();
-    op.max_units.map_or(base, |m| m.min(base))
 }

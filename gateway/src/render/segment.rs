@@ -8,10 +8,8 @@
 #[cfg(test)]
 mod tests;
 
+use super::{grapheme, gsm};
 use serde::{Deserialize, Serialize};
-use unicode_segmentation::UnicodeSegmentation;
-
-use super::gsm;
 
 /// Septets in a single GSM-7 message.
 pub const GSM7_SINGLE: u32 = 160;
@@ -131,26 +129,45 @@ pub fn units_in(s: &str, encoding: Encoding) -> u32 {
 }
 
 fn utf16_len(s: &str) -> u32 {
-    u32::try_from(s.encode_utf16().count()).unwrap_or(u32::MAX)
+    // Two units for a supplementary character (4 UTF-8 bytes), else one; counting bytes
+    // avoids re-encoding.
+    let supplementary = s.bytes().filter(|&b| b >= 0xF0).count();
+    let chars = s.chars().count();
+    u32::try_from(chars + supplementary).unwrap_or(u32::MAX)
 }
 
-/// Greedy fill of concatenated parts by whole graphemes. A grapheme larger than a whole
-/// part (only possible with absurd combining sequences) is placed char by char, which
-/// still never splits an escape pair or a surrogate pair.
+/// Greedy fill of concatenated parts by whole graphemes. In GSM-7 text every character
+/// is its own grapheme except CR LF, so characters are placed directly (an escape pair
+/// is one placement of two septets). In UCS-2 text graphemes come from UAX #29; one
+/// larger than a whole part (only possible with absurd combining sequences) is placed
+/// char by char, which still never splits a surrogate pair.
 fn count_parts(text: &str, encoding: Encoding) -> u32 {
     let mut fill = Fill {
         cap: encoding.part_limit(),
         parts: 1,
         used: 0,
     };
-    for g in text.graphemes(true) {
-        let cost = units_in(g, encoding);
-        if cost <= fill.cap {
-            fill.place(cost);
-        } else {
-            let mut buf = [0u8; 4];
-            for c in g.chars() {
-                fill.place(units_in(c.encode_utf8(&mut buf), encoding));
+    match encoding {
+        Encoding::Gsm7 => {
+            let mut chars = text.chars().peekable();
+            while let Some(c) = chars.next() {
+                let mut cost = gsm::septets(c).unwrap_or(1);
+                if c == '\r' && chars.next_if_eq(&'\n').is_some() {
+                    cost += 1;
+                }
+                fill.place(cost);
+            }
+        }
+        Encoding::Ucs2 => {
+            for (_, g) in grapheme::graphemes(text) {
+                let cost = utf16_len(g);
+                if cost <= fill.cap {
+                    fill.place(cost);
+                } else {
+                    for c in g.chars() {
+                        fill.place(u32::try_from(c.len_utf16()).unwrap_or(2));
+                    }
+                }
             }
         }
     }

@@ -5,10 +5,8 @@
 #[cfg(test)]
 mod tests;
 
-use unicode_segmentation::UnicodeSegmentation;
-
-use super::gsm;
 use super::segment::Encoding;
+use super::{grapheme, gsm};
 
 /// Which name became the title.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -74,46 +72,52 @@ const MAX_GRAPHEMES: usize = super::segment::GSM7_SINGLE as usize + 1;
 /// user-perceived characters fits. Prefers ending at a word boundary when that keeps at
 /// least half of the longest fitting prefix.
 pub fn shorten(title: &str, frame: &Frame, min_chars: usize) -> Option<String> {
-    let mut ends = Vec::with_capacity(MAX_GRAPHEMES.min(title.len()) + 1);
-    let mut septets = vec![0u32];
-    let mut utf16 = vec![0u32];
-    let mut non_gsm = vec![0u32];
-    let mut space_after = Vec::new(); // grapheme i is whitespace
-    let mut trimmable = Vec::new(); // grapheme i may be trimmed from the end
-    ends.push(0usize);
-    for (start, g) in title.grapheme_indices(true).take(MAX_GRAPHEMES) {
-        let (s, u) = (last(&septets), last(&utf16));
-        let gs: Option<u32> = g.chars().map(gsm::septets).sum();
-        septets.push(s + gs.unwrap_or(0));
-        utf16.push(u + u32::try_from(g.encode_utf16().count()).unwrap_or(u32::MAX / 4));
-        non_gsm.push(last(&non_gsm) + u32::from(gs.is_none()));
-        space_after.push(g.chars().all(char::is_whitespace));
-        trimmable.push(g.chars().all(is_trimmable));
-        ends.push(start + g.len());
+    // prefix[k] describes the first k graphemes; prefix[0] is the empty title.
+    let mut prefix: Vec<Prefix> = Vec::with_capacity(MAX_GRAPHEMES.min(title.len()) + 1);
+    prefix.push(Prefix::default());
+    for (start, g) in grapheme::graphemes(title).take(MAX_GRAPHEMES) {
+        let before = prefix.last().copied().unwrap_or_default();
+        let (mut septets, mut gsm, mut utf16) = (0u32, true, 0u32);
+        let (mut space, mut trimmable) = (true, true);
+        for c in g.chars() {
+            match gsm::septets(c) {
+                Some(n) => septets += n,
+                None => gsm = false,
+            }
+            utf16 += u32::try_from(c.len_utf16()).unwrap_or(2);
+            space &= c.is_whitespace();
+            trimmable &= is_trimmable(c);
+        }
+        prefix.push(Prefix {
+            end: start + g.len(),
+            septets: before.septets + septets,
+            utf16: before.utf16 + utf16,
+            non_gsm: before.non_gsm + u32::from(!gsm),
+            quotes: before.quotes + u32::from(g == "\""),
+            space,
+            trimmable,
+        });
     }
-    let n = ends.len() - 1;
+    let n = prefix.len() - 1;
     let fits = |k: usize| {
-        let gsm = frame.gsm && non_gsm[k] == 0;
-        let (enc, units) = if gsm {
-            (Encoding::Gsm7, frame.septets + septets[k])
+        let p = &prefix[k];
+        let (enc, units) = if frame.gsm && p.non_gsm == 0 {
+            (Encoding::Gsm7, frame.septets + p.septets)
         } else {
-            (Encoding::Ucs2, frame.utf16 + utf16[k])
+            (Encoding::Ucs2, frame.utf16 + p.utf16)
         };
         units <= frame.limit(enc)
     };
     let trim = |mut k: usize| {
-        loop {
-            while k > 0 && trimmable[k - 1] {
-                k -= 1;
-            }
-            // An unbalanced straight double quote at the end is an opening one.
-            let quotes = title[..ends[k]].matches('"').count();
-            if k > 0 && quotes % 2 == 1 && title[..ends[k]].ends_with('"') {
-                k -= 1;
-                continue;
-            }
-            return k;
+        // Trailing separators go; so does a straight double quote left unbalanced at the
+        // end, which is an opening one.
+        while k > 0
+            && (prefix[k].trimmable
+                || (prefix[k].quotes % 2 == 1 && title[..prefix[k].end].ends_with('"')))
+        {
+            k -= 1;
         }
+        k
     };
     // Longest fitting cut, measured after trimming.
     let best = (1..n)
@@ -123,18 +127,33 @@ pub fn shorten(title: &str, frame: &Frame, min_chars: usize) -> Option<String> {
     // Prefer the last word boundary (a cut just before a space) that keeps enough.
     let word = (1..=best)
         .rev()
-        .filter(|&k| space_after.get(k).copied().unwrap_or(false))
+        .filter(|&k| prefix.get(k + 1).is_some_and(|p| p.space))
         .map(trim)
         .find(|&e| e >= min_chars && fits(e));
     let end = match word {
         Some(e) if e * 2 >= best => e,
         _ => best,
     };
-    Some(title[..ends[end]].to_owned())
+    Some(title[..prefix[end].end].to_owned())
 }
 
-fn last(v: &[u32]) -> u32 {
-    v.last().copied().unwrap_or(0)
+/// What the first k graphemes of a title cost, and what grapheme k itself is.
+#[derive(Clone, Copy, Default)]
+struct Prefix {
+    /// Byte offset where the first k graphemes end.
+    end: usize,
+    /// Septets of the first k graphemes (GSM-7 ones only).
+    septets: u32,
+    /// UTF-16 units of the first k graphemes.
+    utf16: u32,
+    /// How many of the first k graphemes are outside GSM-7.
+    non_gsm: u32,
+    /// Straight double quotes among the first k graphemes.
+    quotes: u32,
+    /// Grapheme k (the last one of the prefix) is whitespace.
+    space: bool,
+    /// Grapheme k may be trimmed from the end of a shortened title.
+    trimmable: bool,
 }
 
 /// Characters trimmed from the end of a shortened title: whitespace, separators and

@@ -167,3 +167,37 @@ fn an_oversized_grapheme_is_split_by_chars_without_panicking() {
     let s = segment(&text);
     assert_eq!((s.units, s.segments), (201, 3));
 }
+
+#[test]
+fn crlf_is_one_grapheme_and_stays_in_one_part() {
+    let text = format!("{}\r\n{}", digits(152), digits(10));
+    assert_eq!(info(&text), (Encoding::Gsm7, 164, 2));
+    // 152 + 2 > 153: the pair opens part 2 together; 152 + 2 + 151 = 305 is 2 parts,
+    // 152 + 2 + 152 is 3 parts although 306 septets would otherwise fit two.
+    let text = format!("{}\r\n{}", digits(152), digits(152));
+    assert_eq!(info(&text), (Encoding::Gsm7, 306, 3));
+    let text = format!("{}\n\r{}", digits(152), digits(152));
+    assert_eq!(
+        info(&text),
+        (Encoding::Gsm7, 306, 2),
+        "LF CR is two graphemes"
+    );
+}
+
+#[test]
+fn utf16_units_match_the_standard_library() {
+    for s in [
+        "",
+        "abc",
+        "жж",
+        "😀",
+        "a😀ж👨\u{200D}👩",
+        "\u{10FFFF}\u{FFFF}",
+    ] {
+        assert_eq!(
+            usize::try_from(utf16_len(s)).expect("small"),
+            s.encode_utf16().count(),
+            "{s:?}"
+        );
+    }
+}
