@@ -13,6 +13,7 @@
 //! Every `unsafe` block carries a `// SAFETY:` comment naming the part of the contract
 //! (documented on [`AdapterApi`]) that makes it sound.
 
+mod answers;
 mod completion;
 pub mod export;
 mod ffi;
