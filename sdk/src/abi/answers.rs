@@ -1,7 +1,9 @@
 //! Host-side delivery of answers: a stack slot for synchronous calls, and for
 //! asynchronous ones a process-wide table of pending calls keyed by a numeric token
 //! (the first answer for a token wins; later or unknown answers are ignored; a dropped
-//! waiter removes its token).
+//! waiter removes its token). An answer wakes the awaiting host task directly through a
+//! oneshot; when the library answers before its C function returns (see `task`), the
+//! oneshot is already full when the host first polls, so no wake-up happens at all.
 
 use super::ffi::{Bytes, Reply, STATUS_OK};
 use crate::AdapterError;
@@ -103,6 +105,8 @@ impl Pending {
 pub(super) struct PendingCall {
     token: u64,
     rx: oneshot::Receiver<Answer>,
+    /// Set once the answer arrived: its entry is gone, so `drop` skips the lock.
+    answered: bool,
 }
 
 impl PendingCall {
@@ -110,7 +114,11 @@ impl PendingCall {
         let token = PENDING.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         PENDING.shard(token).insert(token, tx);
-        Self { token, rx }
+        Self {
+            token,
+            rx,
+            answered: false,
+        }
     }
 
     pub(super) fn reply(&self) -> Reply {
@@ -127,7 +135,10 @@ impl PendingCall {
         E: DeserializeOwned + From<AdapterError>,
     {
         match (&mut self.rx).await {
-            Ok((status, payload)) => decode_payload(call, status, &payload, |m| internal(m).into()),
+            Ok((status, payload)) => {
+                self.answered = true;
+                decode_payload(call, status, &payload, |m| internal(m).into())
+            }
             Err(_) => Err(internal(format!("adapter lost the {call} completion")).into()),
         }
     }
@@ -135,7 +146,9 @@ impl PendingCall {
 
 impl Drop for PendingCall {
     fn drop(&mut self) {
-        PENDING.shard(self.token).remove(&self.token);
+        if !self.answered {
+            PENDING.shard(self.token).remove(&self.token);
+        }
     }
 }
 

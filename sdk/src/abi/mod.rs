@@ -20,6 +20,7 @@ mod ffi;
 pub mod host;
 mod logging;
 mod runtime;
+mod task;
 
 pub use export::api_for;
 pub use ffi::{
