@@ -5,12 +5,13 @@
 //! symbol. Every function catches panics (a panic may not unwind through `extern "C"`,
 //! it would abort the gateway), runs adapter code with the instance's log forwarder
 //! current, and answers through a [`Completer`] so each call is answered exactly once.
+//! Asynchronous calls go through [`task::run`], which answers before returning when the
+//! adapter's future needs no waiting.
 
 use super::completion::{Completer, panic_message};
 use super::ffi::{ABI_VERSION, AdapterApi, Bytes, CreateArgs, LogSink, Reply};
-use super::{logging, runtime};
+use super::{logging, runtime, task};
 use crate::{Adapter, AdapterError, CallbackRequest, Health, SendRequest};
-use futures::FutureExt as _;
 use serde::Serialize;
 use std::ffi::c_void;
 use std::future::Future;
@@ -18,7 +19,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use tokio::runtime::Runtime;
 use tracing::Dispatch;
-use tracing::instrument::WithSubscriber as _;
 
 /// The SDK-side state behind an instance handle.
 pub(crate) struct Instance<A> {
@@ -79,25 +79,16 @@ unsafe fn instance<'a, A>(handle: *const c_void) -> &'a Instance<A> {
 }
 
 impl<A: Adapter> Instance<A> {
-    /// Runs `fut` on the library runtime and answers `completer` with its outcome; a
-    /// panic inside the future becomes `AdapterError::Internal`.
+    /// Runs `fut` (see [`task::run`]: inline first poll, then the library runtime) and
+    /// answers `completer` with its outcome; a panic inside it becomes
+    /// `AdapterError::Internal`.
     fn spawn<T, E, F>(&self, call: &'static str, completer: Completer, fut: F)
     where
         T: Serialize,
         E: Serialize,
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
-        let task = async move {
-            match AssertUnwindSafe(fut).catch_unwind().await {
-                Ok(Ok(value)) => completer.ok(&value),
-                Ok(Err(error)) => completer.err(&error),
-                Err(payload) => completer.err(&AdapterError::Internal {
-                    message: panic_message(call, &*payload),
-                }),
-            }
-        };
-        self.runtime
-            .spawn(task.with_subscriber(self.dispatch.clone()));
+        task::run(self.runtime, &self.dispatch, call, completer, fut);
     }
 }
 

@@ -64,7 +64,8 @@ pub type ReplyFn = unsafe extern "C" fn(ctx: *mut c_void, status: u32, payload: 
 /// exactly once with the `ctx` it was given; `payload` is borrowed for that call only.
 /// For synchronous calls (`create`, `capabilities`, `parse_callback`) it MUST do so
 /// before returning; for asynchronous ones (`send`, `check_reachable`, `health`) it may
-/// do so later, from any thread.
+/// do so before returning (this SDK does when the adapter needs no waiting) or later,
+/// from any thread, so the host must be ready for the answer before it makes the call.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct Reply {

@@ -8,22 +8,17 @@
 //! no entry and is ignored, and a future that is dropped removes its entry. Deadlines are
 //! not applied here; the gateway wraps every call in its own timeout.
 
+use super::answers::{PendingCall, SyncSlot};
 use super::export::{api_for, into_handle};
 use super::ffi::{
-    ABI_VERSION, AdapterApi, Bytes, CreateArgs, LogSink, Reply, STATUS_OK, level_from_code,
-    level_to_code,
+    ABI_VERSION, AdapterApi, Bytes, CreateArgs, LogSink, level_from_code, level_to_code,
 };
 use crate::{
     Adapter, AdapterError, CallbackError, CallbackOutcome, CallbackRequest, Capabilities,
     CreateContext, Health, Reachability, SendRequest, SendResult,
 };
-use serde::de::DeserializeOwned;
-use std::collections::HashMap;
 use std::ffi::c_void;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{LazyLock, Mutex};
-use tokio::sync::oneshot;
 
 /// Why a library's function table cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -299,146 +294,6 @@ impl Drop for AbiInstance {
         // SAFETY: `&mut self` proves no call on this handle is executing; destroyed once.
         unsafe { (self.api.table.destroy)(self.handle) };
     }
-}
-
-fn decode_payload<T: DeserializeOwned, E: DeserializeOwned>(
-    call: &str,
-    status: u32,
-    payload: &[u8],
-    internal: impl Fn(String) -> E,
-) -> Result<T, E> {
-    let undecodable = |e: serde_json::Error| internal(format!("undecodable {call} answer: {e}"));
-    if status == STATUS_OK {
-        serde_json::from_slice(payload).map_err(undecodable)
-    } else {
-        Err(serde_json::from_slice::<E>(payload).unwrap_or_else(undecodable))
-    }
-}
-
-fn internal(message: String) -> AdapterError {
-    AdapterError::Internal { message }
-}
-
-/// Answer slot for synchronous calls, written by [`sync_reply`].
-#[derive(Default)]
-struct SyncSlot {
-    answer: Option<(u32, Vec<u8>)>,
-}
-
-impl SyncSlot {
-    fn reply(&mut self) -> Reply {
-        Reply {
-            ctx: std::ptr::from_mut(self).cast(),
-            func: sync_reply,
-        }
-    }
-
-    fn decode<T: DeserializeOwned>(self, call: &str) -> Result<T, AdapterError> {
-        self.decode_with(call, internal)
-    }
-
-    fn decode_with<T: DeserializeOwned, E: DeserializeOwned>(
-        self,
-        call: &str,
-        internal: impl Fn(String) -> E,
-    ) -> Result<T, E> {
-        match self.answer {
-            Some((status, payload)) => decode_payload(call, status, &payload, internal),
-            None => Err(internal(format!(
-                "adapter returned from {call} without answering"
-            ))),
-        }
-    }
-}
-
-unsafe extern "C" fn sync_reply(ctx: *mut c_void, status: u32, payload: Bytes) {
-    // SAFETY: `ctx` is the `SyncSlot` of a synchronous call still on the host's stack
-    // (sync replies come before the call returns); `payload` is lent for this call.
-    let (slot, payload) = unsafe { (&mut *ctx.cast::<SyncSlot>(), payload.as_slice()) };
-    if slot.answer.is_none() {
-        slot.answer = Some((status, payload.to_vec()));
-    }
-}
-
-/// An answer as it arrived: status and a copy of the payload.
-type Answer = (u32, Vec<u8>);
-/// Waiters by token.
-type Waiters = HashMap<u64, oneshot::Sender<Answer>>;
-
-/// Pending asynchronous calls, sharded to keep lock hold times short under load.
-struct Pending {
-    next: AtomicU64,
-    shards: [Mutex<Waiters>; SHARDS],
-}
-
-const SHARDS: usize = 16;
-
-static PENDING: LazyLock<Pending> = LazyLock::new(|| Pending {
-    next: AtomicU64::new(1),
-    shards: std::array::from_fn(|_| Mutex::new(HashMap::new())),
-});
-
-impl Pending {
-    fn shard(&self, token: u64) -> std::sync::MutexGuard<'_, Waiters> {
-        let shard = &self.shards[(token % SHARDS as u64) as usize];
-        shard
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// One asynchronous call awaiting its answer. Dropping it forgets the token, so a late
-/// answer is ignored.
-struct PendingCall {
-    token: u64,
-    rx: oneshot::Receiver<Answer>,
-}
-
-impl PendingCall {
-    fn register() -> Self {
-        let token = PENDING.next.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = oneshot::channel();
-        PENDING.shard(token).insert(token, tx);
-        Self { token, rx }
-    }
-
-    fn reply(&self) -> Reply {
-        // The token travels as the context pointer's address; it is never dereferenced.
-        Reply {
-            ctx: std::ptr::without_provenance_mut(self.token as usize),
-            func: async_reply,
-        }
-    }
-
-    async fn outcome<T, E>(mut self, call: &str) -> Result<T, E>
-    where
-        T: DeserializeOwned,
-        E: DeserializeOwned + From<AdapterError>,
-    {
-        match (&mut self.rx).await {
-            Ok((status, payload)) => decode_payload(call, status, &payload, |m| internal(m).into()),
-            Err(_) => Err(internal(format!("adapter lost the {call} completion")).into()),
-        }
-    }
-}
-
-impl Drop for PendingCall {
-    fn drop(&mut self) {
-        PENDING.shard(self.token).remove(&self.token);
-    }
-}
-
-unsafe extern "C" fn async_reply(ctx: *mut c_void, status: u32, payload: Bytes) {
-    let token = ctx.addr() as u64;
-    // Nothing here should panic, but a panic must never unwind into the library.
-    let _ = std::panic::catch_unwind(move || {
-        let waiter = PENDING.shard(token).remove(&token);
-        match waiter {
-            // SAFETY: `payload` is lent for this call; it is copied before returning.
-            Some(tx) => drop(tx.send((status, unsafe { payload.as_slice() }.to_vec()))),
-            None => tracing::debug!(token, "ignored a second or late adapter answer"),
-        }
-    });
 }
 
 /// Log context handed to an instance: its name, leaked because the library may log

@@ -13,12 +13,14 @@
 //! Every `unsafe` block carries a `// SAFETY:` comment naming the part of the contract
 //! (documented on [`AdapterApi`]) that makes it sound.
 
+mod answers;
 mod completion;
 pub mod export;
 mod ffi;
 pub mod host;
 mod logging;
 mod runtime;
+mod task;
 
 pub use export::api_for;
 pub use ffi::{

@@ -9,8 +9,20 @@ use crate::AdapterError;
 use std::sync::Mutex;
 use tokio::runtime::{Builder, Runtime};
 
-/// Worker threads per adapter library: adapters wait on the network, they do not compute.
-const WORKER_THREADS: usize = 2;
+/// Most worker threads per adapter library: adapters wait on the network, they do not
+/// compute, and a future that needs no waiting never reaches the runtime at all (it is
+/// answered in its inline first poll, see `task`). Two keep one slow poll from delaying
+/// every other answer; more would only compete with the host's workers for the cores.
+/// Measured on 2 cores with 64 sends in flight, one worker was no faster (see the
+/// performance section of `docs/adapters.md`).
+const MAX_WORKER_THREADS: usize = 2;
+
+/// Worker threads for this machine: [`MAX_WORKER_THREADS`], or fewer on fewer cores.
+fn worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(MAX_WORKER_THREADS, |cores| {
+        cores.get().clamp(1, MAX_WORKER_THREADS)
+    })
+}
 
 /// Guarded by a mutex rather than a `OnceLock` race so that a losing runtime is never
 /// built and dropped (dropping a runtime inside another runtime's context panics).
@@ -25,7 +37,7 @@ pub(crate) fn shared() -> Result<&'static Runtime, AdapterError> {
         return Ok(rt);
     }
     let rt = Builder::new_multi_thread()
-        .worker_threads(WORKER_THREADS)
+        .worker_threads(worker_threads())
         .thread_name("gateway-adapter")
         .enable_all()
         .build()

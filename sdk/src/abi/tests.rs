@@ -8,9 +8,15 @@ use crate::*;
 use std::ffi::c_void;
 use std::sync::Mutex;
 
+mod inline;
+
 struct Probe {
     fail_create: bool,
 }
+
+/// Phones the probe answers without awaiting anything.
+const INLINE_OK: &str = "+10000000004";
+const INLINE_PANIC: &str = "+10000000003";
 
 #[async_trait]
 impl Adapter for Probe {
@@ -40,7 +46,21 @@ impl Adapter for Probe {
     }
 
     async fn send(&self, request: SendRequest) -> Result<SendResult, AdapterError> {
-        tokio::task::yield_now().await; // proves the library runtime is present
+        // These answer before the first await, so in the inline first poll.
+        match request.phone.as_str() {
+            INLINE_PANIC => panic!("send exploded inline"),
+            // Inline code runs inside the library runtime's context.
+            INLINE_OK if tokio::runtime::Handle::try_current().is_ok() => {
+                return Ok(SendResult {
+                    provider_message_id: format!("inline-{}", request.message_id),
+                    status: DeliveryStatus::Sent,
+                    segments_billed: None,
+                });
+            }
+            INLINE_OK => return Err(AdapterError::transient("no runtime in the inline poll")),
+            _ => {}
+        }
+        tokio::task::yield_now().await; // the rest waits once, so runs on the runtime
         match request.phone.as_str() {
             "+10000000001" => panic!("send exploded"),
             "+10000000002" => Err(AdapterError::rejected("no")),
@@ -160,6 +180,18 @@ async fn send_answers_ok_error_and_panic() {
     );
     // The instance keeps serving after a panic.
     assert!(inst.send(&request("+15550001111")).await.is_ok());
+    // The same answers when the future finishes in the inline first poll.
+    let ok = inst.send(&request(INLINE_OK)).await.expect("inline ok");
+    assert_eq!(ok.provider_message_id, "inline-msg_1");
+    let err = inst
+        .send(&request(INLINE_PANIC))
+        .await
+        .expect_err("inline panic is an error");
+    assert!(
+        matches!(&err, AdapterError::Internal { message } if message.contains("send exploded inline")),
+        "{err:?}"
+    );
+    assert!(inst.send(&request(INLINE_OK)).await.is_ok());
 }
 
 #[tokio::test]
