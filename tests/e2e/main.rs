@@ -1,3 +1,4 @@
 //! End-to-end tests: one test binary, the real gateway process per test.
 
+mod flows;
 mod foundation;

@@ -321,3 +321,22 @@ impl Drop for Gateway {
         }
     }
 }
+
+/// The lines of the mock adapter's outbox (what phones "received").
+pub fn outbox(gw: &Gateway) -> Vec<Value> {
+    let path = gw.data_dir.join("mock-outbox.jsonl");
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("outbox lines are JSON"))
+        .collect()
+}
+
+/// The codes the mock delivered to `phone`, oldest first.
+pub fn codes_for(gw: &Gateway, phone: &str) -> Vec<String> {
+    outbox(gw)
+        .into_iter()
+        .filter(|m| m["to"] == phone)
+        .filter_map(|m| m["code"].as_str().map(str::to_owned))
+        .collect()
+}
