@@ -2,3 +2,5 @@
 
 mod flows;
 mod foundation;
+mod observability;
+mod preview;
