@@ -1,5 +1,8 @@
 //! End-to-end tests: one test binary, the real gateway process per test.
 
+// Test helpers may unwrap: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 mod flows;
 mod foundation;
 mod observability;
