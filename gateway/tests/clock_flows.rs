@@ -2,6 +2,9 @@
 //! code expiry, the resend cooldown boundary, token expiry and the store-backed
 //! quotas' windows. No sleeps: the test moves time.
 
+// Test helpers may unwrap: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use actix_web::{http::StatusCode, test, web};
 use adapter_mock::MockAdapter;
 use gateway::adapters::{Adapters, HostContext, InProcess};
