@@ -307,3 +307,57 @@ fn check_config_refuses_a_missing_adapter_library() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("libadapter_ghost.so"), "{err}");
 }
+
+#[test]
+fn sigterm_lets_an_in_flight_send_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let slow = "[[adapters]]\nname = \"slow\"\nlibrary = \"libadapter_mock.so\"\n[adapters.settings]\nlatency = \"1500ms\"\n";
+    let mut gw = Gateway::start(dir.path(), &config(slow));
+    let gw_ref = &gw;
+    assert_eq!(
+        gw.put(
+            "/v1/locations/42",
+            &json!({ "location_name": "A", "channels": ["slow"] })
+        )
+        .status,
+        201
+    );
+    let result = std::thread::scope(|s| {
+        let sending = s.spawn(|| gw_ref.post("/v1/messages", &json!({ "location_id": "42", "phone": "+79991234567", "code": "4821", "purpose": "login" })));
+        // Wait until the send is inside the adapter (the gateway's own in-flight gauge
+        // says so), then ask the gateway to stop.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !gw_ref
+            .call("GET", "/metrics", None, None)
+            .text
+            .contains("gateway_adapter_inflight{adapter=\"slow\"} 1")
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the send never started"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        gw_ref.signal_term();
+        sending.join().unwrap()
+    });
+    assert_eq!(
+        result.status, 201,
+        "the in-flight send was cut off: {}",
+        result.text
+    );
+    assert!(gw.wait().success());
+    assert!(gw.log().contains("shutdown requested"));
+}
+
+#[test]
+fn the_example_config_loads_the_mock_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/gateway.toml");
+    let gw = Gateway::start(dir.path(), &std::fs::read_to_string(example).unwrap());
+    let list = gw.get("/v1/adapters");
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(list.json["adapters"][0]["name"], "mock");
+    assert_eq!(list.json["adapters"][0]["abi_version"], 1);
+    assert_eq!(list.json["adapters"][0]["health"]["up"], true);
+}
