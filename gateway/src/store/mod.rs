@@ -78,7 +78,7 @@ pub struct QuotaCheck {
     pub limit: u32,
 }
 
-/// A quota that is used up.
+/// A quota that is used up (of several, the one that frees up last).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuotaDenied {
     /// Index of the exhausted check in the slice passed in.

@@ -282,29 +282,38 @@ impl Store for SqliteStore {
         let checks = checks.to_vec();
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+            // Every check is looked at: when several are used up, the caller must wait
+            // for the slowest, or its retry would hit the next limit.
+            let mut denied: Option<QuotaDenied> = None;
             for (index, check) in checks.iter().enumerate() {
-                if check.limit == 0 {
-                    return Ok(Err(QuotaDenied { index, retry_after_ms: check.window_ms }));
-                }
-                let since = now - check.window_ms;
-                // The events in the window, oldest first; at most `limit` are needed to
-                // know both whether there is room and when the next slot frees up.
-                let mut stmt = tx
-                    .prepare_cached(
-                        "SELECT at FROM quota_events WHERE key = ?1 AND at > ?2 ORDER BY at DESC LIMIT ?3",
-                    )
-                    .map_err(backend)?;
-                let recent: Vec<i64> = stmt
-                    .query_map(params![check.key, since, check.limit], |r| r.get(0))
-                    .map_err(backend)?
-                    .collect::<Result<_, _>>()
-                    .map_err(backend)?;
-                if recent.len() as u32 >= check.limit {
+                let retry_after_ms = if check.limit == 0 {
+                    Some(check.window_ms)
+                } else {
+                    let since = now - check.window_ms;
+                    // The most recent `limit` events in the window: enough to know whether
+                    // there is room and when the next slot frees up.
+                    let mut stmt = tx
+                        .prepare_cached(
+                            "SELECT at FROM quota_events WHERE key = ?1 AND at > ?2 ORDER BY at DESC LIMIT ?3",
+                        )
+                        .map_err(backend)?;
+                    let recent: Vec<i64> = stmt
+                        .query_map(params![check.key, since, check.limit], |r| r.get(0))
+                        .map_err(backend)?
+                        .collect::<Result<_, _>>()
+                        .map_err(backend)?;
                     // The limit-th most recent event must leave the window first.
-                    let oldest_counted = recent[recent.len() - 1];
-                    let retry_after_ms = (oldest_counted + check.window_ms - now).max(1);
-                    return Ok(Err(QuotaDenied { index, retry_after_ms }));
+                    (recent.len() as u32 >= check.limit)
+                        .then(|| (recent[recent.len() - 1] + check.window_ms - now).max(1))
+                };
+                if let Some(ms) = retry_after_ms
+                    && denied.as_ref().is_none_or(|d| ms > d.retry_after_ms)
+                {
+                    denied = Some(QuotaDenied { index, retry_after_ms: ms });
                 }
+            }
+            if let Some(d) = denied {
+                return Ok(Err(d));
             }
             for check in &checks {
                 tx.execute(

@@ -218,3 +218,28 @@ async fn data_survives_reopen_and_migrations_are_idempotent() {
     );
     s.ping().await.unwrap();
 }
+
+#[tokio::test]
+async fn of_several_exhausted_quotas_the_longest_wait_is_reported() {
+    let (_d, s) = open();
+    let minute = q("cooldown", 60_000, 1);
+    let hour = q("hour", 3_600_000, 1);
+    assert_eq!(
+        s.quota_acquire(&[minute.clone(), hour.clone()], 0)
+            .await
+            .unwrap(),
+        Ok(())
+    );
+    let denied = s
+        .quota_acquire(&[minute, hour], 1_000)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        denied,
+        QuotaDenied {
+            index: 1,
+            retry_after_ms: 3_599_000
+        }
+    );
+}

@@ -92,10 +92,11 @@ async fn every_quota_code_renders_with_its_own_title() {
         .await
         .expect("first");
     let cases = [
+        // Cooldown and the hourly limit are both used up: the longer wait is named.
         (
             subject("+882100000001", None, "M"),
             T0 + SEC,
-            "resend_cooldown",
+            "phone_hourly_limit",
         ),
         (
             subject("+882100000001", None, "M"),
