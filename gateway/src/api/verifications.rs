@@ -5,10 +5,9 @@ use crate::error::ApiError;
 use crate::flows::tokens::{self, Inactive};
 use crate::flows::{Purpose, idempotency, verifications};
 use crate::http::json::JsonBody;
-use crate::http::middleware::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 use std::net::IpAddr;
@@ -92,21 +91,11 @@ pub async fn start(
     req: HttpRequest,
     body: JsonBody<StartInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = req
-        .extensions()
-        .get::<Caller>()
-        .map(|c| c.0.clone())
-        .unwrap_or_default();
-    let key = req
-        .headers()
-        .get(idempotency::HEADER)
-        .map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
     let input = body.value;
     idempotency::run(
         &state,
-        &caller,
+        &req,
         "POST /v1/verifications",
-        key.as_deref(),
         &body.raw,
         || async {
             let (created, view) = verifications::start(

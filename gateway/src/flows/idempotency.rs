@@ -8,10 +8,11 @@
 //! remembered.
 
 use crate::error::{ApiError, PROBLEM_JSON};
+use crate::http::middleware::Caller;
 use crate::state::AppState;
 use crate::store::{Ns, get_json, to_json};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, http::header};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, http::header};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::future::Future;
@@ -36,12 +37,20 @@ struct Record {
     body: Option<Value>,
 }
 
-/// Runs `work` at most once per idempotency key (if the request carries one).
+/// The request's `Idempotency-Key`, if any (a non-text value becomes one that
+/// [`run`] refuses).
+pub fn key_of(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(HEADER)
+        .map(|v| v.to_str().unwrap_or("\u{0}").to_owned())
+}
+
+/// Runs `work` at most once per idempotency key (if the request carries one). Keys
+/// are scoped by the calling API key's name and by `endpoint`.
 pub async fn run<F, Fut>(
     state: &AppState,
-    caller: &str,
+    req: &HttpRequest,
     endpoint: &str,
-    key: Option<&str>,
     raw_body: &[u8],
     work: F,
 ) -> Result<HttpResponse, ApiError>
@@ -49,7 +58,13 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(StatusCode, Value), ApiError>>,
 {
-    let Some(key) = key else {
+    let caller = req
+        .extensions()
+        .get::<Caller>()
+        .map(|c| c.0.clone())
+        .unwrap_or_default();
+    let key = key_of(req);
+    let Some(key) = key.as_deref() else {
         let (status, body) = work().await?;
         return Ok(HttpResponse::build(status).json(body));
     };

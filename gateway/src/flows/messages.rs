@@ -6,11 +6,10 @@ use super::record::MessageRecord;
 use super::send::{self, DispatchInput, SendInput};
 use crate::error::ApiError;
 use crate::http::json::JsonBody;
-use crate::http::middleware::Caller;
 use crate::state::AppState;
 use crate::store::{Ns, get_json};
 use actix_web::http::StatusCode;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use std::net::IpAddr;
 use utoipa::ToSchema;
@@ -61,53 +60,38 @@ pub async fn create(
     req: HttpRequest,
     body: JsonBody<MessageInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = req
-        .extensions()
-        .get::<Caller>()
-        .map(|c| c.0.clone())
-        .unwrap_or_default();
-    let key = req
-        .headers()
-        .get(idempotency::HEADER)
-        .map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
+    let key = idempotency::key_of(&req);
     let input = body.value;
-    idempotency::run(
-        &state,
-        &caller,
-        "POST /v1/messages",
-        key.as_deref(),
-        &body.raw,
-        || async {
-            check_code(&input.code)?;
-            let prepared = send::prepare(
-                &state,
-                &SendInput {
-                    location_id: &input.location_id,
-                    phone: &input.phone,
-                    code: &input.code,
-                    purpose: input.purpose,
-                },
-            )
-            .await?;
-            let record = send::dispatch(
-                &state,
-                &prepared,
-                &DispatchInput {
-                    code: &input.code,
-                    purpose: input.purpose,
-                    client_ip: input.client_ip,
-                    verification_id: None,
-                    code_ttl_secs: state.config.verification.ttl.as_secs(),
-                    idempotency_key: key.clone().unwrap_or_else(|| super::record::new_id("snd")),
-                },
-            )
-            .await?;
-            Ok((
-                StatusCode::CREATED,
-                serde_json::to_value(&record).unwrap_or_default(),
-            ))
-        },
-    )
+    idempotency::run(&state, &req, "POST /v1/messages", &body.raw, || async {
+        check_code(&input.code)?;
+        let prepared = send::prepare(
+            &state,
+            &SendInput {
+                location_id: &input.location_id,
+                phone: &input.phone,
+                code: &input.code,
+                purpose: input.purpose,
+            },
+        )
+        .await?;
+        let record = send::dispatch(
+            &state,
+            &prepared,
+            &DispatchInput {
+                code: &input.code,
+                purpose: input.purpose,
+                client_ip: input.client_ip,
+                verification_id: None,
+                code_ttl_secs: state.config.verification.ttl.as_secs(),
+                idempotency_key: key.clone().unwrap_or_else(|| super::record::new_id("snd")),
+            },
+        )
+        .await?;
+        Ok((
+            StatusCode::CREATED,
+            serde_json::to_value(&record).unwrap_or_default(),
+        ))
+    })
     .await
 }
 
