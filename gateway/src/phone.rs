@@ -165,3 +165,49 @@ fn country_code_len(digits: &[u8]) -> usize {
         })
         .unwrap_or(1)
 }
+
+/// `text` with every run of 7 or more digits (optionally `+`-prefixed) masked like a
+/// phone. Applied by the host to adapter and provider error messages before they reach
+/// logs, stored attempts or responses, since adapter code is third-party.
+pub fn redact_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().filter(char::is_ascii_digit).count() >= 7 {
+            out.push_str(&mask(run));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() || (c == '+' && run.is_empty()) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::*;
+
+    #[test]
+    fn masks_long_digit_runs_only() {
+        assert_eq!(
+            redact_numbers("The 'To' number +79991234567 is not valid"),
+            "The 'To' number +7999***4567 is not valid"
+        );
+        assert_eq!(
+            redact_numbers("error 21211 at 12:00"),
+            "error 21211 at 12:00"
+        );
+        let r = redact_numbers("to 79991234567.");
+        assert!(!r.contains("9991234567"), "{r}");
+        assert_eq!(redact_numbers(""), "");
+    }
+}

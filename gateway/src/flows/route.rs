@@ -26,6 +26,7 @@ pub struct Routed {
 }
 
 fn attempt(adapter: &dyn AdapterInstance, outcome: &str, error: Option<String>) -> Attempt {
+    let error = error.map(|e| crate::phone::redact_numbers(&e));
     Attempt {
         adapter: adapter.name().to_owned(),
         channel: adapter
@@ -139,7 +140,7 @@ pub async fn route(
                 };
             }
             Err(e) => {
-                tracing::warn!(adapter = adapter.name(), kind = e.kind(), error = %e, "send attempt failed");
+                tracing::warn!(adapter = adapter.name(), kind = e.kind(), error = %crate::phone::redact_numbers(&e.to_string()), "send attempt failed");
                 state.metrics.record_message(
                     adapter.name(),
                     channel_of(adapter.as_ref()),
