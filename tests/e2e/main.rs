@@ -7,3 +7,4 @@ mod flows;
 mod foundation;
 mod observability;
 mod preview;
+mod providers;

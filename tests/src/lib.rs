@@ -5,6 +5,8 @@
 //! Binaries and libraries are found next to this test executable (`target/<profile>`);
 //! the README's test command builds them first (`cargo build --workspace`).
 
+pub mod fakes;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -87,6 +89,14 @@ pub fn dev_key_hash() -> String {
         .to_owned()
 }
 
+/// A loopback port that was free a moment ago: bound on `127.0.0.1:0`, read, released.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind 127.0.0.1:0")
+        .port()
+}
+
 /// A running gateway process.
 pub struct Gateway {
     /// The process; `None` once stopped.
@@ -101,6 +111,10 @@ pub struct Gateway {
     pub config_path: PathBuf,
     /// Where the process's stderr (its log) goes.
     pub log_path: PathBuf,
+    /// The `--listen` address (`127.0.0.1:0` unless started on a chosen port).
+    listen: String,
+    /// Environment variables set on the process (never on the test process).
+    env: Vec<(String, String)>,
     /// HTTP client.
     http: reqwest::blocking::Client,
 }
@@ -155,10 +169,60 @@ impl Gateway {
         let data_dir = dir.join("data");
         let config_path = dir.join("gateway.toml");
         std::fs::write(&config_path, config_toml).expect("write config");
-        Self::spawn(data_dir, config_path, dir.join("gateway.log"))
+        Self::spawn(
+            data_dir,
+            config_path,
+            dir.join("gateway.log"),
+            "127.0.0.1:0".into(),
+            Vec::new(),
+        )
+        .unwrap_or_else(|log| panic!("gateway did not start; its log:\n{log}"))
     }
 
-    fn spawn(data_dir: PathBuf, config_path: PathBuf, log_path: PathBuf) -> Gateway {
+    /// Starts a gateway on a loopback port picked beforehand, so its configuration can
+    /// name its own address (`[server] public_url`, which providers sign callbacks
+    /// over): `config_for(port)` gives the TOML. `env` is set on the gateway process
+    /// only. If another process takes the port between picking and binding, starts
+    /// again on a new one.
+    pub fn start_on_own_port(
+        dir: &Path,
+        env: &[(&str, &str)],
+        config_for: impl Fn(u16) -> String,
+    ) -> Gateway {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let mut last_log = String::new();
+        for _ in 0..5 {
+            let port = free_port();
+            let config_path = dir.join("gateway.toml");
+            std::fs::write(&config_path, config_for(port)).expect("write config");
+            match Self::spawn(
+                dir.join("data"),
+                config_path,
+                dir.join("gateway.log"),
+                format!("127.0.0.1:{port}"),
+                env.clone(),
+            ) {
+                Ok(gw) => return gw,
+                Err(log) if log.contains("cannot listen") => last_log = log,
+                Err(log) => panic!("gateway did not start; its log:\n{log}"),
+            }
+        }
+        panic!("gateway found no free port in 5 tries; its log:\n{last_log}");
+    }
+
+    /// Starts the process; `Err(log written by this start)` if it exits or stays silent
+    /// before listening.
+    fn spawn(
+        data_dir: PathBuf,
+        config_path: PathBuf,
+        log_path: PathBuf,
+        listen: String,
+        env: Vec<(String, String)>,
+    ) -> Result<Gateway, String> {
+        let log_start = std::fs::metadata(&log_path).map_or(0, |m| m.len() as usize);
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -169,9 +233,10 @@ impl Gateway {
             .arg("--config")
             .arg(&config_path)
             .arg("--listen")
-            .arg("127.0.0.1:0")
+            .arg(&listen)
             .arg("--data-dir")
             .arg(&data_dir)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
             .spawn()
@@ -189,8 +254,10 @@ impl Gateway {
             Ok(a) => a.parse().expect("address"),
             Err(_) => {
                 let _ = child.kill();
-                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-                panic!("gateway did not start; its log:\n{log}");
+                let _ = child.wait();
+                let log = std::fs::read(&log_path).unwrap_or_default();
+                let new = log.get(log_start..).unwrap_or_default();
+                return Err(String::from_utf8_lossy(new).into_owned());
             }
         };
         let http = reqwest::blocking::Client::builder()
@@ -198,15 +265,17 @@ impl Gateway {
             .no_proxy()
             .build()
             .expect("client");
-        Gateway {
+        Ok(Gateway {
             child: Some(child),
             addr,
             base: format!("http://{addr}"),
             data_dir,
             config_path,
             log_path,
+            listen,
+            env,
             http,
-        }
+        })
     }
 
     /// Stops with SIGTERM (graceful) and starts again on the same config and data.
@@ -217,7 +286,10 @@ impl Gateway {
             self.data_dir.clone(),
             self.config_path.clone(),
             self.log_path.clone(),
+            self.listen.clone(),
+            self.env.clone(),
         )
+        .unwrap_or_else(|log| panic!("gateway did not restart; its log:\n{log}"))
     }
 
     /// Sends SIGTERM and waits for the process to exit.
@@ -288,6 +360,23 @@ impl Gateway {
             .send()
             .expect("request");
         Self::read(resp)
+    }
+
+    /// Sends `body` with `headers` to an absolute `url` (e.g. a callback URL the gateway
+    /// handed a provider), without an API key, as a provider would.
+    pub fn send_to(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: String,
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.http.request(method, url).body(body);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        Self::read(req.send().expect("request"))
     }
 
     fn read(resp: reqwest::blocking::Response) -> Reply {

@@ -1,0 +1,118 @@
+//! `fake-providers`: the three fake providers (Twilio, Telegram Gateway, WhatsApp Cloud
+//! API) on fixed loopback ports, so a person can run the gateway with
+//! `examples/providers.toml` and try the real adapters by hand. Prints the base URLs and
+//! the environment the example needs, then every request the fakes receive (these are
+//! the "phones": codes included), until Ctrl-C.
+//!
+//! The fakes bind `127.0.0.1:0` (that is all their API offers), so each fixed port is a
+//! plain TCP forwarder to its fake: transparent to HTTP, a few lines of tokio.
+
+use adapter_telegram::fake::FakeTelegram;
+use adapter_twilio::fake::{FAKE_FROM, FakeAccount as TwilioAccount, FakeTwilio};
+use adapter_whatsapp::fake::{FakeAccount as WhatsAppAccount, FakeWhatsApp};
+use clap::Parser;
+use e2e::fakes::{TELEGRAM_TOKEN, example_env};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+
+/// Runs fake Twilio, Telegram Gateway and WhatsApp Cloud API servers on loopback.
+#[derive(Parser)]
+#[command(about)]
+struct Args {
+    /// Address of the fake Twilio (`base_url` of the `sms` instance).
+    #[arg(long, default_value = "127.0.0.1:18901")]
+    twilio: SocketAddr,
+    /// Address of the fake Telegram Gateway API.
+    #[arg(long, default_value = "127.0.0.1:18902")]
+    telegram: SocketAddr,
+    /// Address of the fake WhatsApp Cloud API.
+    #[arg(long, default_value = "127.0.0.1:18903")]
+    whatsapp: SocketAddr,
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args = Args::parse();
+    let twilio = FakeTwilio::start(TwilioAccount::default());
+    let telegram = FakeTelegram::start(TELEGRAM_TOKEN);
+    let whatsapp = FakeWhatsApp::start(WhatsAppAccount::default());
+    for (name, at, target) in [
+        ("twilio", args.twilio, &twilio.base_url),
+        ("telegram", args.telegram, &telegram.base_url),
+        ("whatsapp", args.whatsapp, &whatsapp.base_url),
+    ] {
+        let listener = TcpListener::bind(at).await?;
+        let target: SocketAddr = target
+            .trim_start_matches("http://")
+            .parse()
+            .expect("the fakes' base URLs are http://ip:port");
+        tokio::spawn(forward(listener, target));
+        println!("fake {name:<9} http://{at}");
+    }
+    println!(
+        "twilio account {} sender {FAKE_FROM}; whatsapp phone_number_id {}",
+        TwilioAccount::default().account_sid,
+        whatsapp.account.phone_number_id
+    );
+    println!("the gateway needs (examples/providers.toml):");
+    for (var, value) in example_env() {
+        println!("  export {var}={value}");
+    }
+    println!("Ctrl-C stops.");
+    // How many requests and violations of each fake were printed already.
+    let mut shown = [0usize; 6];
+    let mut tick = tokio::time::interval(Duration::from_millis(300));
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        tokio::select! {
+            _ = &mut ctrl_c => break,
+            _ = tick.tick() => {}
+        }
+        let tw = twilio.requests();
+        for r in tw.iter().skip(shown[0]) {
+            let to = r.field("To").unwrap_or("?");
+            let body = r.field("Body").unwrap_or("");
+            println!("twilio   {} {} to {to}: {body:?}", r.method, r.path);
+        }
+        let tg = telegram.requests();
+        for r in tg.iter().skip(shown[1]) {
+            println!("telegram {} {}", r.path, r.body);
+        }
+        let wa = whatsapp.requests();
+        for r in wa.iter().skip(shown[2]) {
+            println!("whatsapp {} {}", r.path, r.body);
+        }
+        let violations = [
+            twilio.violations(),
+            telegram.violations(),
+            whatsapp.violations(),
+        ];
+        for (i, list) in violations.iter().enumerate() {
+            for v in list.iter().skip(shown[3 + i]) {
+                println!("VIOLATION {v}");
+            }
+        }
+        shown = [
+            tw.len(),
+            tg.len(),
+            wa.len(),
+            violations[0].len(),
+            violations[1].len(),
+            violations[2].len(),
+        ];
+    }
+    Ok(())
+}
+
+/// Forwards every connection on `listener` to `target`, byte for byte.
+async fn forward(listener: TcpListener, target: SocketAddr) {
+    while let Ok((mut inbound, _)) = listener.accept().await {
+        tokio::spawn(async move {
+            if let Ok(mut outbound) = TcpStream::connect(target).await {
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            }
+        });
+    }
+}
