@@ -74,6 +74,16 @@ pub fn check_config(file: Option<&Path>) -> anyhow::Result<String> {
             redact(&a.settings)
         );
     }
+    // Creating every instance checks its settings and secret references exactly as
+    // `serve` would; a scratch data dir keeps files adapters create out of the real one.
+    let scratch = std::env::temp_dir().join(format!("gateway-check-config-{}", std::process::id()));
+    let ctx = crate::adapters::HostContext {
+        data_dir: scratch.clone(),
+        public_url: cfg.server.public_url.clone(),
+    };
+    let created = crate::adapters::Adapters::load(&dir, &cfg.adapters, &ctx);
+    let _ = std::fs::remove_dir_all(&scratch);
+    created.context("creating adapter instances from their settings")?;
     if cfg.adapters.is_empty() {
         let _ = writeln!(
             out,

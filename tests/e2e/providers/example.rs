@@ -39,6 +39,31 @@ fn example_providers_config_checks() {
 }
 
 #[test]
+fn check_config_refuses_the_example_without_its_secrets() {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/providers.toml");
+    let mut env = example_env();
+    let (missing, _) = env.remove(0);
+    let out = std::process::Command::new(artefact("gateway"))
+        .arg("check-config")
+        .arg("--config")
+        .arg(&example)
+        .env_remove(missing)
+        .envs(env)
+        .output()
+        .expect("run gateway check-config");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "check-config accepted a missing secret"
+    );
+    assert!(
+        stderr.contains(missing),
+        "the error does not name `{missing}`: {stderr}"
+    );
+}
+
+#[test]
 fn example_providers_config_serves_against_the_fakes() {
     let dir = tempfile::tempdir().unwrap();
     let fakes = Fakes::start();
