@@ -144,10 +144,11 @@ pub async fn start(
             let retry = ((existing.expires_at - now) as u64).div_ceil(1000);
             return Err(state.reject(LimitRejection::max_send_attempts(retry)));
         }
-        let code = state.secret.derive_code(
-            &hex::decode(&existing.salt).unwrap_or_default(),
-            existing.code_length,
-        );
+        let salt = hex::decode(&existing.salt).map_err(|e| {
+            tracing::error!(verification = %existing.id, error = %e, "stored verification salt is unreadable");
+            ApiError::internal()
+        })?;
+        let code = state.secret.derive_code(&salt, existing.code_length);
         let prepared = send::prepare_resolved(state, location, phone, &code)?;
         let ttl_left = ((existing.expires_at - now).max(0) as u64) / 1000;
         let record = send::dispatch(
