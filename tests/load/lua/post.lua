@@ -1,7 +1,10 @@
--- wrk script: POST a /v1/messages body with a phone no other request in the run uses,
--- so per-phone limits (cooldown, hourly, daily) never refuse one.
--- Usage: wrk -s post.lua URL -- <bearer token or "-">
--- Each wrk thread numbers its own phones: thread t sends +79(t+1)xxxxxxxx.
+-- wrk script: POST a /v1/messages body shaped like production traffic: every request
+-- has a phone and a client address (an IPv6 /64 of the documentation prefix
+-- 2001:db8::/32; it is only data in the body) no other request in the run uses, and the
+-- requests go round <locations> locations (`bench-0` ...), so every quota stays at its
+-- default except the per-location one (see tests/load/src/gwconfig.rs).
+-- Usage: wrk -s post.lua URL -- <bearer token or "-"> <locations>
+-- Each wrk thread numbers its own requests: thread t sends to +79(t+1)xxxxxxxx.
 local next_tid = 0
 function setup(thread)
   thread:set("tid", next_tid)
@@ -10,7 +13,9 @@ end
 
 local counter = 0
 local base = 0
+local locations = 1
 function init(args)
+  locations = tonumber(args[2] or "1")
   base = (tid + 1) * 100000000
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
@@ -21,9 +26,10 @@ end
 
 function request()
   counter = counter + 1
+  local n = base + counter
   local body = string.format(
-    '{"location_id":"bench","phone":"+79%09d","code":"4821","purpose":"login","client_ip":"203.0.113.7"}',
-    base + counter)
+    '{"location_id":"bench-%d","phone":"+79%09d","code":"4821","purpose":"login","client_ip":"2001:db8:%x:%x::1"}',
+    n % locations, n, math.floor(n / 65536) % 65536, n % 65536)
   return wrk.format(nil, nil, nil, body)
 end
 

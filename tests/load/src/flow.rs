@@ -4,6 +4,7 @@
 //! uses), read the code from the mock's outbox, `POST /v1/verifications/{id}/check`.
 //! A flow counts as complete only if the check answers `approved`.
 
+use crate::gwconfig::LOCATIONS;
 use crate::outbox::OutboxReader;
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
@@ -57,9 +58,13 @@ pub async fn run(
             while Instant::now() < deadline {
                 n += 1;
                 // +795… numbers: distinct per worker and flow, never reused in a run.
-                let phone = format!("+795{:08}", u64::from(worker) * 1_000_000 + n);
+                let k = u64::from(worker) * 1_000_000 + n;
+                let phone = format!("+795{k:08}");
+                // A client /64 of the documentation prefix no other flow uses (data only).
+                let ip = format!("2001:db8:{:x}:{:x}::1", (k >> 16) & 0xffff, k & 0xffff);
+                let location = format!("bench-{}", k % u64::from(LOCATIONS));
                 let t = Instant::now();
-                match one_flow(&client, &base, &token, &outbox, &phone).await {
+                match one_flow(&client, &base, &token, &outbox, [&phone, &ip, &location]).await {
                     Ok(()) => latencies.push(t.elapsed().as_micros() as u64),
                     Err(e) => {
                         if errors.fetch_add(1, Ordering::Relaxed) < 3 {
@@ -99,13 +104,13 @@ async fn one_flow(
     base: &str,
     token: &str,
     outbox: &OutboxReader,
-    phone: &str,
+    [phone, ip, location]: [&str; 3],
 ) -> Result<()> {
     let created: Value = post(
         client,
         &format!("{base}/v1/verifications"),
         token,
-        &json!({ "location_id": "bench", "phone": phone, "purpose": "login", "client_ip": "203.0.113.7" }),
+        &json!({ "location_id": location, "phone": phone, "purpose": "login", "client_ip": ip }),
         201,
     )
     .await?;

@@ -3,7 +3,7 @@
 
 use crate::Args;
 use crate::flow;
-use crate::gwconfig::{self, BenchConfig, TOKEN};
+use crate::gwconfig::{self, BenchConfig, LOCATIONS, TOKEN};
 use crate::outbox::OutboxReader;
 use crate::proc::{Server, usage};
 use crate::report::Row;
@@ -57,7 +57,7 @@ impl Ctx {
         })
     }
 
-    /// Starts a gateway in `<work>/<name>` and creates the `bench` location.
+    /// Starts a gateway in `<work>/<name>` and creates the locations `bench-0` … .
     async fn gateway(&self, name: &str, cfg: BenchConfig<'_>) -> Result<(Server, PathBuf)> {
         let dir = self.work.join(name);
         std::fs::create_dir_all(&dir)?;
@@ -73,19 +73,20 @@ impl Ctx {
             .arg("--data-dir")
             .arg(&data);
         let server = Server::start(cmd, "gateway listening on ", &dir.join("gateway.log"))?;
-        let resp = reqwest::Client::builder()
-            .no_proxy()
-            .build()?
-            .put(format!("http://{}/v1/locations/bench", server.addr))
-            .bearer_auth(TOKEN)
-            .json(&serde_json::json!({ "location_name": "Bench Salon", "country": "RU", "language": "en" }))
-            .send()
-            .await?;
-        ensure!(
-            resp.status().is_success(),
-            "PUT location: {}",
-            resp.status()
-        );
+        let client = reqwest::Client::builder().no_proxy().build()?;
+        for i in 0..LOCATIONS {
+            let resp = client
+                .put(format!("http://{}/v1/locations/bench-{i}", server.addr))
+                .bearer_auth(TOKEN)
+                .json(&serde_json::json!({ "location_name": format!("Bench Salon {i}"), "country": "RU", "language": "en" }))
+                .send()
+                .await?;
+            ensure!(
+                resp.status().is_success(),
+                "PUT location: {}",
+                resp.status()
+            );
+        }
         Ok((server, data))
     }
 
@@ -158,7 +159,7 @@ impl Ctx {
                 "baseline",
                 "/json",
                 "post.lua",
-                &["-"],
+                &["-", &LOCATIONS.to_string()],
             )
             .await;
         server.stop();
@@ -180,7 +181,7 @@ impl Ctx {
                 "gateway",
                 "/v1/messages",
                 "post.lua",
-                &[TOKEN],
+                &[TOKEN, &LOCATIONS.to_string()],
             )
             .await;
         server.stop();
@@ -247,13 +248,14 @@ impl Ctx {
         let url = format!("http://{}/v1/messages", server.addr);
         let script = self.lua_dir.join("post.lua");
         let (connections, threads, duration) = (self.soak_connections, self.threads, self.soak);
+        let locations = LOCATIONS.to_string();
         let start_rss = usage(pid)?.rss_kib;
         let started = Instant::now();
         let load = tokio::task::spawn_blocking(move || {
             WrkRun {
                 url: &url,
                 script: &script,
-                script_args: &[TOKEN],
+                script_args: &[TOKEN, &locations],
                 connections,
                 threads,
                 duration,
