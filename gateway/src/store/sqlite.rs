@@ -5,7 +5,7 @@
 //! plain transaction. Schema changes are numbered migrations tracked in
 //! `PRAGMA user_version`.
 
-use super::{Millis, Ns, QuotaCheck, QuotaDenied, Store, StoreError, UpdateFn, Write};
+use super::{Millis, Ns, PutItem, QuotaCheck, QuotaDenied, Store, StoreError, UpdateFn, Write};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
@@ -186,6 +186,20 @@ impl Store for SqliteStore {
             upsert(&tx, ns, &key, &value, expires_at)?;
             tx.commit().map_err(backend)?;
             Ok(existed)
+        })
+        .await
+    }
+
+    async fn put_all(&self, items: Vec<PutItem>, _now: Millis) -> Result<(), StoreError> {
+        self.with(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            for item in &items {
+                upsert(&tx, item.ns, &item.key, &item.value, item.expires_at)?;
+            }
+            tx.commit().map_err(backend)?;
+            Ok(())
         })
         .await
     }
