@@ -14,7 +14,7 @@ use crate::limits::SendSubject;
 use crate::phone::{self, Phone};
 use crate::render::{RenderError, RenderRequest, Rendered};
 use crate::state::AppState;
-use crate::store::{Ns, to_json};
+use crate::store::{Ns, PutItem, to_json};
 use actix_web::http::StatusCode;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -266,14 +266,28 @@ pub async fn dispatch(
     };
     let expires = Some(state.now_ms() + state.config.store.message_retention.as_millis() as i64);
     let now_ms = state.now_ms();
-    state
-        .store
-        .put(Ns::Message, &record.id, to_json(&record), expires, now_ms)
-        .await?;
+    // The record and the provider reference go in one write: one commit instead of two,
+    // and a delivery report never finds a reference without its record.
     let pref = provider_ref(adapter.name(), &result.provider_message_id);
     state
         .store
-        .put(Ns::ProviderRef, &pref, record.id.clone(), expires, now_ms)
+        .put_all(
+            vec![
+                PutItem {
+                    ns: Ns::Message,
+                    key: record.id.clone(),
+                    value: to_json(&record),
+                    expires_at: expires,
+                },
+                PutItem {
+                    ns: Ns::ProviderRef,
+                    key: pref,
+                    value: record.id.clone(),
+                    expires_at: expires,
+                },
+            ],
+            now_ms,
+        )
         .await?;
     let channel_kind = adapter
         .capabilities()

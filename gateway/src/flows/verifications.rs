@@ -135,8 +135,9 @@ pub async fn start(
     let now = state.now_ms();
     let pkey = pending_key(&location.location_id, &phone.e164, purpose);
     // Re-send when a live pending verification exists.
-    if let Some(id) = state.store.get(Ns::PendingVerification, &pkey, now).await?
-        && let Some(existing) = load(state, &id).await?
+    let pending = state.store.get(Ns::PendingVerification, &pkey, now).await?;
+    if let Some(id) = &pending
+        && let Some(existing) = load(state, id).await?
         && existing.status == "pending"
         && now < existing.expires_at
     {
@@ -194,8 +195,10 @@ pub async fn start(
     }
 
     // A stale pending pointer (its verification finished or vanished) is cleared, but
-    // only if it still points where we saw it.
-    if let Some(stale) = state.store.get(Ns::PendingVerification, &pkey, now).await? {
+    // only if it still points where we saw it. (The pointer read above is reused: one
+    // that appeared since then belongs to a concurrent start, which `put_if_absent`
+    // below answers with 409 either way.)
+    if let Some(stale) = pending {
         let live = load(state, &stale)
             .await?
             .is_some_and(|v| v.status == "pending" && now < v.expires_at);

@@ -67,6 +67,19 @@ pub enum Write {
     Delete,
 }
 
+/// One value for [`Store::put_all`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutItem {
+    /// Namespace.
+    pub ns: Ns,
+    /// Key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+    /// Expiry (`None`: never).
+    pub expires_at: Option<Millis>,
+}
+
 /// One limit to check and count in [`Store::quota_acquire`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuotaCheck {
@@ -138,6 +151,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         expires_at: Option<Millis>,
         now: Millis,
     ) -> Result<bool, StoreError>;
+
+    /// Stores several values, replacing any others. The default stores them one by
+    /// one; backends that can (SQLite) write them in one transaction, all or none,
+    /// which also saves a commit per extra value on the send path.
+    async fn put_all(&self, items: Vec<PutItem>, now: Millis) -> Result<(), StoreError> {
+        for item in items {
+            self.put(item.ns, &item.key, item.value, item.expires_at, now)
+                .await?;
+        }
+        Ok(())
+    }
 
     /// Stores a value only if no live value exists; returns whether it was stored.
     async fn put_if_absent(

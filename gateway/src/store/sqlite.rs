@@ -5,7 +5,7 @@
 //! plain transaction. Schema changes are numbered migrations tracked in
 //! `PRAGMA user_version`.
 
-use super::{Millis, Ns, QuotaCheck, QuotaDenied, Store, StoreError, UpdateFn, Write};
+use super::{Millis, Ns, PutItem, QuotaCheck, QuotaDenied, Store, StoreError, UpdateFn, Write};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
@@ -131,11 +131,11 @@ fn live_value(
     key: &str,
     now: Millis,
 ) -> Result<Option<String>, StoreError> {
-    tx.query_row(
+    tx.prepare_cached(
         "SELECT value FROM kv WHERE ns = ?1 AND key = ?2 AND (expires_at IS NULL OR expires_at > ?3)",
-        params![ns.as_str(), key, now],
-        |r| r.get(0),
     )
+    .map_err(backend)?
+    .query_row(params![ns.as_str(), key, now], |r| r.get(0))
     .optional()
     .map_err(backend)
 }
@@ -147,11 +147,12 @@ fn upsert(
     value: &str,
     expires_at: Option<Millis>,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO kv (ns, key, value, expires_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
-        params![ns.as_str(), key, value, expires_at],
     )
+    .map_err(backend)?
+    .execute(params![ns.as_str(), key, value, expires_at])
     .map_err(backend)?;
     Ok(())
 }
@@ -185,6 +186,20 @@ impl Store for SqliteStore {
             upsert(&tx, ns, &key, &value, expires_at)?;
             tx.commit().map_err(backend)?;
             Ok(existed)
+        })
+        .await
+    }
+
+    async fn put_all(&self, items: Vec<PutItem>, _now: Millis) -> Result<(), StoreError> {
+        self.with(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            for item in &items {
+                upsert(&tx, item.ns, &item.key, &item.value, item.expires_at)?;
+            }
+            tx.commit().map_err(backend)?;
+            Ok(())
         })
         .await
     }
@@ -290,21 +305,21 @@ impl Store for SqliteStore {
                     Some(check.window_ms)
                 } else {
                     let since = now - check.window_ms;
-                    // The most recent `limit` events in the window: enough to know whether
-                    // there is room and when the next slot frees up.
+                    // The `limit`-th most recent event in the window, if there is one: then
+                    // the window is full, and that event must leave it before one more
+                    // fits. SQLite steps over the newer ones inside the index; only one
+                    // row reaches us (reading every event dominated the send path for keys
+                    // with large limits).
                     let mut stmt = tx
                         .prepare_cached(
-                            "SELECT at FROM quota_events WHERE key = ?1 AND at > ?2 ORDER BY at DESC LIMIT ?3",
+                            "SELECT at FROM quota_events WHERE key = ?1 AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3",
                         )
                         .map_err(backend)?;
-                    let recent: Vec<i64> = stmt
-                        .query_map(params![check.key, since, check.limit], |r| r.get(0))
-                        .map_err(backend)?
-                        .collect::<Result<_, _>>()
+                    let oldest_counted: Option<i64> = stmt
+                        .query_row(params![check.key, since, check.limit - 1], |r| r.get(0))
+                        .optional()
                         .map_err(backend)?;
-                    // The limit-th most recent event must leave the window first.
-                    (recent.len() as u32 >= check.limit)
-                        .then(|| (recent[recent.len() - 1] + check.window_ms - now).max(1))
+                    oldest_counted.map(|at| (at + check.window_ms - now).max(1))
                 };
                 if let Some(ms) = retry_after_ms
                     && denied.as_ref().is_none_or(|d| ms > d.retry_after_ms)
@@ -316,10 +331,11 @@ impl Store for SqliteStore {
                 return Ok(Err(d));
             }
             for check in &checks {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO quota_events (key, at, expires_at) VALUES (?1, ?2, ?3)",
-                    params![check.key, now, now + check.window_ms],
                 )
+                .map_err(backend)?
+                .execute(params![check.key, now, now + check.window_ms])
                 .map_err(backend)?;
             }
             tx.commit().map_err(backend)?;

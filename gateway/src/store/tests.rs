@@ -220,6 +220,42 @@ async fn data_survives_reopen_and_migrations_are_idempotent() {
 }
 
 #[tokio::test]
+async fn put_all_writes_every_item_with_its_expiry() {
+    let (_d, s) = open();
+    s.put(Ns::ProviderRef, "mock:p1", "old".into(), None, 0)
+        .await
+        .unwrap();
+    let item = |ns, key: &str, value: &str, expires_at| PutItem {
+        ns,
+        key: key.into(),
+        value: value.into(),
+        expires_at,
+    };
+    s.put_all(
+        vec![
+            item(Ns::Message, "msg_1", "{}", Some(1000)),
+            item(Ns::ProviderRef, "mock:p1", "msg_1", None),
+        ],
+        0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.get(Ns::Message, "msg_1", 999).await.unwrap().as_deref(),
+        Some("{}")
+    );
+    assert!(s.get(Ns::Message, "msg_1", 1000).await.unwrap().is_none());
+    assert_eq!(
+        s.get(Ns::ProviderRef, "mock:p1", 5000)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("msg_1"),
+        "an existing value is replaced"
+    );
+}
+
+#[tokio::test]
 async fn of_several_exhausted_quotas_the_longest_wait_is_reported() {
     let (_d, s) = open();
     let minute = q("cooldown", 60_000, 1);

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The load benchmark in one command (issue 9): installs wrk from Debian if missing,
+# builds the gateway, the mock adapter, the actix-web baseline and the harness in
+# release mode, then runs every scenario on 127.0.0.1 and writes the markdown table to
+# stdout and target/bench/load-report.md. Extra arguments go to `loadbench`
+# (`--duration 20s --connections 32 --soak 60s`; see `loadbench --help`).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "wrk is missing: installing it from Debian" >&2
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq wrk
+fi
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+cargo build --release -p gateway -p adapter-mock -p bench-baseline -p bench-load
+
+exec "$CARGO_TARGET_DIR/release/loadbench" \
+  --bin-dir "$CARGO_TARGET_DIR/release" \
+  --lua-dir tests/load/lua \
+  --out "$CARGO_TARGET_DIR/bench/load-report.md" \
+  "$@"

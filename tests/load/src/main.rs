@@ -1,0 +1,100 @@
+//! `loadbench`: the load benchmark of issue 9. Started by `tests/load/run.sh`, which
+//! installs wrk if missing and builds everything in release mode first.
+//!
+//! Every scenario runs against a fresh server process on 127.0.0.1 (ephemeral port,
+//! temporary data dir) at a fixed concurrency for a fixed time; the server's CPU time
+//! and peak RSS come from `/proc`. Scenarios: the actix-web baseline (one JSON
+//! handler), `POST /v1/messages`, complete verification flows, `GET /healthz`, and a
+//! soak that pushes messages with short retention and watches RSS. The markdown table
+//! goes to stdout and to `--out`.
+
+mod flow;
+mod gwconfig;
+mod outbox;
+mod proc;
+mod report;
+mod scenarios;
+mod wrk;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Command-line options; the defaults are the documented run (about 3 minutes).
+#[derive(Parser, Debug)]
+#[command(about = "Load benchmark: gateway vs a minimal actix-web baseline, on loopback")]
+pub struct Args {
+    /// Directory with `gateway`, `libadapter_mock.so` and `bench-baseline`
+    /// (default: this executable's directory).
+    #[arg(long)]
+    pub bin_dir: Option<PathBuf>,
+    /// Directory with the wrk Lua scripts.
+    #[arg(long, default_value = "tests/load/lua")]
+    pub lua_dir: PathBuf,
+    /// Length of each throughput scenario.
+    #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
+    pub duration: Duration,
+    /// wrk connections, and concurrent flows of the verification driver.
+    #[arg(long, default_value_t = 32)]
+    pub connections: u32,
+    /// wrk threads.
+    #[arg(long, default_value_t = 2)]
+    pub threads: u32,
+    /// Length of the memory soak (0s skips it).
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub soak: Duration,
+    /// wrk connections during the soak.
+    #[arg(long, default_value_t = 64)]
+    pub soak_connections: u32,
+    /// `store.message_retention` during the soak.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub retention: Duration,
+    /// Where the markdown report goes.
+    #[arg(long, default_value = "target/bench/load-report.md")]
+    pub out: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let bin_dir = match &args.bin_dir {
+        Some(d) => d.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .context("executable directory")?
+            .to_path_buf(),
+    };
+    let work = tempfile::tempdir().context("temporary directory")?;
+    let ctx = scenarios::Ctx::new(&args, &bin_dir, work.path())?;
+    let mut rows = Vec::new();
+    let baseline = ctx.baseline().await?;
+    let base_rate = baseline.rate();
+    rows.push(baseline);
+    for mut row in [
+        ctx.messages().await?,
+        ctx.verifications().await?,
+        ctx.healthz().await?,
+    ] {
+        row.ratio = Some(row.rate() / base_rate);
+        rows.push(row);
+    }
+    let mut text = format!(
+        "Load benchmark: {} s per scenario, {} connections (flows), wrk -t{}; every server on 127.0.0.1.\n\n{}",
+        args.duration.as_secs(),
+        args.connections,
+        args.threads,
+        report::table(&rows)
+    );
+    if !args.soak.is_zero() {
+        text.push('\n');
+        text.push_str(&ctx.soak().await?);
+    }
+    println!("{text}");
+    if let Some(dir) = args.out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&args.out, &text).with_context(|| format!("write {}", args.out.display()))?;
+    eprintln!("report written to {}", args.out.display());
+    Ok(())
+}
