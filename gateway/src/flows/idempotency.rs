@@ -97,24 +97,31 @@ where
     if !claimed {
         return replay(state, &scope, &fingerprint).await;
     }
-    let ttl_ms = state.config.store.idempotency_ttl.as_millis() as i64;
-    match work().await {
-        Ok((status, body)) => {
-            let done = Record {
-                fingerprint,
-                status: Some(status.as_u16()),
-                body: Some(body.clone()),
-            };
+    // Remembers the first answer for the key's lifetime.
+    let remember = |status: StatusCode, body: Value| {
+        let done = Record {
+            fingerprint: fingerprint.clone(),
+            status: Some(status.as_u16()),
+            body: Some(body),
+        };
+        let expires = state.now_ms() + state.config.store.idempotency_ttl.as_millis() as i64;
+        let scope = &scope;
+        async move {
             state
                 .store
                 .put(
                     Ns::Idempotency,
-                    &scope,
+                    scope,
                     to_json(&done),
-                    Some(state.now_ms() + ttl_ms),
+                    Some(expires),
                     state.now_ms(),
                 )
-                .await?;
+                .await
+        }
+    };
+    match work().await {
+        Ok((status, body)) => {
+            remember(status, body.clone()).await?;
             Ok(HttpResponse::build(status).json(body))
         }
         Err(err) if err.status == StatusCode::TOO_MANY_REQUESTS || err.status.is_server_error() => {
@@ -125,21 +132,7 @@ where
             Err(err)
         }
         Err(err) => {
-            let done = Record {
-                fingerprint,
-                status: Some(err.status.as_u16()),
-                body: Some(err.body()),
-            };
-            state
-                .store
-                .put(
-                    Ns::Idempotency,
-                    &scope,
-                    to_json(&done),
-                    Some(state.now_ms() + ttl_ms),
-                    state.now_ms(),
-                )
-                .await?;
+            remember(err.status, err.body()).await?;
             Err(err)
         }
     }

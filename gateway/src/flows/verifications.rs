@@ -69,6 +69,19 @@ fn pending_key(location_id: &str, phone: &str, purpose: Purpose) -> String {
     format!("{location_id}:{phone}:{}", purpose.as_str())
 }
 
+/// Frees the "one pending verification per location, phone and purpose" slot.
+async fn clear_pending(state: &AppState, v: &Verification, now: Millis) -> Result<(), ApiError> {
+    state
+        .store
+        .delete(
+            Ns::PendingVerification,
+            &pending_key(&v.location_id, &v.phone, v.purpose),
+            now,
+        )
+        .await?;
+    Ok(())
+}
+
 fn not_found(detail: &str) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -376,14 +389,7 @@ pub async fn check(state: &AppState, id: &str, code: &str) -> Result<Value, ApiE
             state
                 .metrics
                 .record_verification(v.purpose.into(), VerificationOutcome::Approved);
-            state
-                .store
-                .delete(
-                    Ns::PendingVerification,
-                    &pending_key(&v.location_id, &v.phone, v.purpose),
-                    now,
-                )
-                .await?;
+            clear_pending(state, &v, now).await?;
             let now_secs = now / 1000;
             let exp = now_secs + state.config.verification.token_ttl.as_secs() as i64;
             let claims = Claims {
@@ -414,14 +420,7 @@ pub async fn check(state: &AppState, id: &str, code: &str) -> Result<Value, ApiE
                 .metrics
                 .record_verification_check(CheckResult::MaxAttempts);
             if let Some(v) = load(state, id).await? {
-                state
-                    .store
-                    .delete(
-                        Ns::PendingVerification,
-                        &pending_key(&v.location_id, &v.phone, v.purpose),
-                        now,
-                    )
-                    .await?;
+                clear_pending(state, &v, now).await?;
             }
             Err(state.reject(LimitRejection::max_check_attempts()))
         }
@@ -487,14 +486,7 @@ pub async fn cancel(state: &AppState, id: &str) -> Result<(), ApiError> {
     let v = found.ok_or_else(|| {
         not_found("No pending verification has this id; there is nothing to cancel.")
     })?;
-    state
-        .store
-        .delete(
-            Ns::PendingVerification,
-            &pending_key(&v.location_id, &v.phone, v.purpose),
-            now,
-        )
-        .await?;
+    clear_pending(state, &v, now).await?;
     state
         .metrics
         .record_verification(v.purpose.into(), VerificationOutcome::Cancelled);
