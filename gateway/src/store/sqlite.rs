@@ -1,9 +1,9 @@
 //! The embedded default backend: one SQLite file (`<data-dir>/gateway.db`) in WAL mode.
 //!
-//! One connection, owned by a writer thread that commits queued operations in groups
-//! (see [`writer`]): SQLite serialises writers anyway, and a single connection keeps
-//! every multi-statement operation atomic. Schema changes are numbered migrations
-//! tracked in `PRAGMA user_version`.
+//! One connection, owned by a writer thread that commits queued operations in
+//! groups (see `sqlite/writer.rs`): SQLite serialises writers anyway, and a single
+//! connection keeps every multi-statement operation atomic. Schema changes are
+//! numbered migrations tracked in `PRAGMA user_version`.
 
 use super::{Millis, Ns, PutItem, QuotaCheck, QuotaDenied, Store, StoreError, UpdateFn, Write};
 use async_trait::async_trait;
