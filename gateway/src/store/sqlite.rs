@@ -1,16 +1,17 @@
 //! The embedded default backend: one SQLite file (`<data-dir>/gateway.db`) in WAL mode.
 //!
-//! One connection behind a mutex, used from tokio's blocking pool: SQLite serialises
-//! writers anyway, and a single connection keeps every multi-statement operation a
-//! plain transaction. Schema changes are numbered migrations tracked in
-//! `PRAGMA user_version`.
+//! One connection, owned by a writer thread that commits queued operations in
+//! groups (see `sqlite/writer.rs`): SQLite serialises writers anyway, and a single
+//! connection keeps every multi-statement operation atomic. Schema changes are
+//! numbered migrations tracked in `PRAGMA user_version`.
 
 use super::{Millis, Ns, PutItem, QuotaCheck, QuotaDenied, Store, StoreError, UpdateFn, Write};
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+mod writer;
 
 /// Numbered schema migrations; index + 1 is the `user_version` after applying it.
 /// Append only: never edit a migration that has shipped.
@@ -36,8 +37,8 @@ const MIGRATIONS: &[&str] = &[
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    /// The one connection; `std` mutex because it is only held inside blocking tasks.
-    conn: Arc<Mutex<Connection>>,
+    /// The writer thread that owns the one connection.
+    writer: writer::Writer,
     /// The database file, for messages.
     path: PathBuf,
 }
@@ -63,7 +64,7 @@ impl SqliteStore {
             .map_err(backend)?;
         migrate(&conn)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            writer: writer::Writer::spawn(conn)?,
             path,
         })
     }
@@ -73,21 +74,14 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Runs `f` with the connection on the blocking pool.
+    /// Runs `f` on the writer thread, inside the next group transaction (its own
+    /// savepoint: an error undoes its writes only); answers once that has committed.
     async fn with<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| StoreError::Backend("connection mutex poisoned".into()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
+        self.writer.run(f).await
     }
 }
 
@@ -126,12 +120,12 @@ fn backend(e: rusqlite::Error) -> StoreError {
 }
 
 fn live_value(
-    tx: &Connection,
+    c: &Connection,
     ns: Ns,
     key: &str,
     now: Millis,
 ) -> Result<Option<String>, StoreError> {
-    tx.prepare_cached(
+    c.prepare_cached(
         "SELECT value FROM kv WHERE ns = ?1 AND key = ?2 AND (expires_at IS NULL OR expires_at > ?3)",
     )
     .map_err(backend)?
@@ -141,13 +135,13 @@ fn live_value(
 }
 
 fn upsert(
-    tx: &Connection,
+    c: &Connection,
     ns: Ns,
     key: &str,
     value: &str,
     expires_at: Option<Millis>,
 ) -> Result<(), StoreError> {
-    tx.prepare_cached(
+    c.prepare_cached(
         "INSERT INTO kv (ns, key, value, expires_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
     )
@@ -179,12 +173,8 @@ impl Store for SqliteStore {
     ) -> Result<bool, StoreError> {
         let key = key.to_owned();
         self.with(move |c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            let existed = live_value(&tx, ns, &key, now)?.is_some();
-            upsert(&tx, ns, &key, &value, expires_at)?;
-            tx.commit().map_err(backend)?;
+            let existed = live_value(c, ns, &key, now)?.is_some();
+            upsert(c, ns, &key, &value, expires_at)?;
             Ok(existed)
         })
         .await
@@ -192,13 +182,9 @@ impl Store for SqliteStore {
 
     async fn put_all(&self, items: Vec<PutItem>, _now: Millis) -> Result<(), StoreError> {
         self.with(move |c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
             for item in &items {
-                upsert(&tx, item.ns, &item.key, &item.value, item.expires_at)?;
+                upsert(c, item.ns, &item.key, &item.value, item.expires_at)?;
             }
-            tx.commit().map_err(backend)?;
             Ok(())
         })
         .await
@@ -214,14 +200,10 @@ impl Store for SqliteStore {
     ) -> Result<bool, StoreError> {
         let key = key.to_owned();
         self.with(move |c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            if live_value(&tx, ns, &key, now)?.is_some() {
+            if live_value(c, ns, &key, now)?.is_some() {
                 return Ok(false);
             }
-            upsert(&tx, ns, &key, &value, expires_at)?;
-            tx.commit().map_err(backend)?;
+            upsert(c, ns, &key, &value, expires_at)?;
             Ok(true)
         })
         .await
@@ -230,16 +212,12 @@ impl Store for SqliteStore {
     async fn delete(&self, ns: Ns, key: &str, now: Millis) -> Result<bool, StoreError> {
         let key = key.to_owned();
         self.with(move |c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            let existed = live_value(&tx, ns, &key, now)?.is_some();
-            tx.execute(
+            let existed = live_value(c, ns, &key, now)?.is_some();
+            c.execute(
                 "DELETE FROM kv WHERE ns = ?1 AND key = ?2",
                 params![ns.as_str(), key],
             )
             .map_err(backend)?;
-            tx.commit().map_err(backend)?;
             Ok(existed)
         })
         .await
@@ -252,7 +230,7 @@ impl Store for SqliteStore {
         now: Millis,
         f: UpdateFn<'_>,
     ) -> Result<(), StoreError> {
-        // The closure borrows from the caller, so it cannot move to the blocking pool;
+        // The closure borrows from the caller, so it cannot move to the writer thread;
         // read, decide here, then write only if nothing changed meanwhile (compare and
         // set on the old value), retrying otherwise, exactly as a Redis WATCH would.
         loop {
@@ -262,24 +240,20 @@ impl Store for SqliteStore {
             let expected = current.clone();
             let applied = self
                 .with(move |c| {
-                    let tx = c
-                        .transaction_with_behavior(TransactionBehavior::Immediate)
-                        .map_err(backend)?;
-                    if live_value(&tx, ns, &key_owned, now)? != expected {
+                    if live_value(c, ns, &key_owned, now)? != expected {
                         return Ok(false);
                     }
                     match decision {
                         Write::Keep => {}
-                        Write::Put(v, exp) => upsert(&tx, ns, &key_owned, &v, exp)?,
+                        Write::Put(v, exp) => upsert(c, ns, &key_owned, &v, exp)?,
                         Write::Delete => {
-                            tx.execute(
+                            c.execute(
                                 "DELETE FROM kv WHERE ns = ?1 AND key = ?2",
                                 params![ns.as_str(), key_owned],
                             )
                             .map_err(backend)?;
                         }
                     }
-                    tx.commit().map_err(backend)?;
                     Ok(true)
                 })
                 .await?;
@@ -296,7 +270,6 @@ impl Store for SqliteStore {
     ) -> Result<Result<(), QuotaDenied>, StoreError> {
         let checks = checks.to_vec();
         self.with(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
             // Every check is looked at: when several are used up, the caller must wait
             // for the slowest, or its retry would hit the next limit.
             let mut denied: Option<QuotaDenied> = None;
@@ -310,7 +283,7 @@ impl Store for SqliteStore {
                     // fits. SQLite steps over the newer ones inside the index; only one
                     // row reaches us (reading every event dominated the send path for keys
                     // with large limits).
-                    let mut stmt = tx
+                    let mut stmt = c
                         .prepare_cached(
                             "SELECT at FROM quota_events WHERE key = ?1 AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3",
                         )
@@ -331,14 +304,13 @@ impl Store for SqliteStore {
                 return Ok(Err(d));
             }
             for check in &checks {
-                tx.prepare_cached(
+                c.prepare_cached(
                     "INSERT INTO quota_events (key, at, expires_at) VALUES (?1, ?2, ?3)",
                 )
                 .map_err(backend)?
                 .execute(params![check.key, now, now + check.window_ms])
                 .map_err(backend)?;
             }
-            tx.commit().map_err(backend)?;
             Ok(Ok(()))
         })
         .await
@@ -346,22 +318,18 @@ impl Store for SqliteStore {
 
     async fn prune(&self, now: Millis) -> Result<u64, StoreError> {
         self.with(move |c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            let a = tx
+            let a = c
                 .execute(
                     "DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?1",
                     params![now],
                 )
                 .map_err(backend)?;
-            let b = tx
+            let b = c
                 .execute(
                     "DELETE FROM quota_events WHERE expires_at <= ?1",
                     params![now],
                 )
                 .map_err(backend)?;
-            tx.commit().map_err(backend)?;
             Ok((a + b) as u64)
         })
         .await

@@ -1,0 +1,113 @@
+use super::*;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::mpsc::{Receiver, channel};
+use std::task::{Context, Poll, Waker};
+
+/// A writer on a fresh file database with one table, and a path for a second reader.
+fn setup() -> (tempfile::TempDir, std::path::PathBuf, Writer) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db");
+    let conn = Connection::open(&path).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.execute_batch("CREATE TABLE t (x INTEGER NOT NULL)")
+        .unwrap();
+    (dir, path, Writer::spawn(conn).unwrap())
+}
+
+/// Polls once, which queues the job, so that queue order is the test's order.
+fn queue<F: Future>(f: F) -> Pin<Box<F>> {
+    let mut f = Box::pin(f);
+    let polled = f.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+    assert!(
+        matches!(polled, Poll::Pending),
+        "answered before its batch ran"
+    );
+    f
+}
+
+fn insert(c: &Connection, x: i64) -> Result<(), StoreError> {
+    c.execute("INSERT INTO t (x) VALUES (?1)", [x])
+        .map(|_| ())
+        .map_err(backend)
+}
+
+/// The committed rows, as another connection sees them.
+fn committed(path: &std::path::Path) -> Vec<i64> {
+    let c = Connection::open(path).unwrap();
+    let mut s = c.prepare("SELECT x FROM t ORDER BY x").unwrap();
+    s.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn wait(rx: Receiver<()>) -> impl FnOnce(&Connection) -> Result<(), StoreError> {
+    move |_| {
+        rx.recv().unwrap();
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn queued_ops_share_one_commit_and_a_failure_undoes_only_its_own_writes() {
+    let (_d, path, w) = setup();
+    // `hold` keeps the thread busy until everything else is queued behind it.
+    let (release, held) = channel();
+    let hold = queue(w.run(wait(held)));
+    let ok1 = queue(w.run(|c| insert(c, 1)));
+    let failing = queue(w.run(|c| {
+        insert(c, 2)?;
+        Err::<(), _>(StoreError::Backend("refused by the test".into()))
+    }));
+    let (running_tx, running) = channel();
+    let (go_tx, go) = channel::<()>();
+    let last = queue(w.run(move |c| {
+        insert(c, 3)?;
+        running_tx.send(()).unwrap();
+        go.recv().unwrap();
+        Ok(())
+    }));
+    release.send(()).unwrap();
+    running.recv().unwrap();
+    // Op 1 has finished but is not committed: it shares the transaction of op 3.
+    assert_eq!(committed(&path), Vec::<i64>::new());
+    go_tx.send(()).unwrap();
+    hold.await.unwrap();
+    ok1.await.unwrap();
+    assert!(matches!(failing.await, Err(StoreError::Backend(m)) if m == "refused by the test"));
+    last.await.unwrap();
+    assert_eq!(committed(&path), vec![1, 3]);
+}
+
+#[tokio::test]
+async fn a_panicking_op_fails_alone_and_the_writer_keeps_serving() {
+    let (_d, path, w) = setup();
+    let (release, held) = channel();
+    let hold = queue(w.run(wait(held)));
+    let panics = queue(w.run(|c| -> Result<(), StoreError> {
+        insert(c, 7)?;
+        panic!("a bug in an operation");
+    }));
+    let after = queue(w.run(|c| insert(c, 8)));
+    release.send(()).unwrap();
+    hold.await.unwrap();
+    assert!(panics.await.is_err());
+    after.await.unwrap();
+    w.run(|c| insert(c, 9)).await.unwrap();
+    assert_eq!(committed(&path), vec![8, 9]);
+}
+
+#[tokio::test]
+async fn dropping_the_last_handle_closes_the_connection() {
+    let (_d, path, w) = setup();
+    let other = w.clone();
+    w.run(|c| insert(c, 1)).await.unwrap();
+    drop(w);
+    other.run(|c| insert(c, 2)).await.unwrap();
+    drop(other);
+    // SQLite removes the WAL file when its last connection closes.
+    let wal = path.with_extension("db-wal");
+    assert!(!wal.exists(), "writer connection still open");
+    assert_eq!(committed(&path), vec![1, 2]);
+}
