@@ -29,13 +29,7 @@ fn attempt(adapter: &dyn AdapterInstance, outcome: &str, error: Option<String>) 
     let error = error.map(|e| crate::phone::redact_numbers(&e));
     Attempt {
         adapter: adapter.name().to_owned(),
-        channel: adapter
-            .capabilities()
-            .channels
-            .first()
-            .map(|c| c.as_str())
-            .unwrap_or("sms")
-            .to_owned(),
+        channel: channel_of(adapter).as_str().to_owned(),
         outcome: outcome.to_owned(),
         error,
     }
@@ -163,7 +157,8 @@ pub async fn route(
     }
 }
 
-fn channel_of(adapter: &dyn AdapterInstance) -> Channel {
+/// The channel an instance delivers on (its first; SMS if it names none).
+pub fn channel_of(adapter: &dyn AdapterInstance) -> Channel {
     adapter
         .capabilities()
         .channels

@@ -232,17 +232,12 @@ pub async fn dispatch(
     };
     let now = state.clock.now();
     let rendered = &prepared.rendered;
-    let channel = adapter
-        .capabilities()
-        .channels
-        .first()
-        .map(|c| c.as_str())
-        .unwrap_or("sms");
+    let channel = route::channel_of(adapter.as_ref());
     let record = MessageRecord {
         id: message_id,
         status: result.status.as_str().to_owned(),
         adapter: adapter.name().to_owned(),
-        channel: channel.to_owned(),
+        channel: channel.as_str().to_owned(),
         operator: rendered.operator.clone(),
         provider_message_id: result.provider_message_id.clone(),
         text: rendered.masked_text.clone(),
@@ -289,13 +284,7 @@ pub async fn dispatch(
             now_ms,
         )
         .await?;
-    let channel_kind = adapter
-        .capabilities()
-        .channels
-        .first()
-        .copied()
-        .unwrap_or(gateway_sdk::Channel::Sms);
-    super::observe::sent(&state.metrics, &record, &prepared.rendered, channel_kind);
+    super::observe::sent(&state.metrics, &record, &prepared.rendered, channel);
     tracing::info!(
         message_id = %record.id,
         adapter = %record.adapter,
