@@ -74,12 +74,13 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Runs `f` on the writer thread, inside the next group transaction (its own
-    /// savepoint: an error undoes its writes only); answers once that has committed.
+    /// Runs `f` on the writer thread, inside the next group transaction (an error
+    /// undoes its writes only: the group is replayed without it); answers once that
+    /// has committed. `f` may run twice, so it only touches the connection.
     async fn with<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        F: FnMut(&Connection) -> Result<R, StoreError> + Send + 'static,
     {
         self.writer.run(f).await
     }
@@ -243,9 +244,9 @@ impl Store for SqliteStore {
                     if live_value(c, ns, &key_owned, now)? != expected {
                         return Ok(false);
                     }
-                    match decision {
+                    match &decision {
                         Write::Keep => {}
-                        Write::Put(v, exp) => upsert(c, ns, &key_owned, &v, exp)?,
+                        Write::Put(v, exp) => upsert(c, ns, &key_owned, v, *exp)?,
                         Write::Delete => {
                             c.execute(
                                 "DELETE FROM kv WHERE ns = ?1 AND key = ?2",

@@ -50,6 +50,10 @@ pub struct Args {
     /// `store.message_retention` during the soak.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     pub retention: Duration,
+    /// Run only these scenarios (comma-separated: `messages`, `verifications`,
+    /// `healthz`); the baseline always runs, the soak unless `--soak 0s`.
+    #[arg(long, value_delimiter = ',', value_parser = ["messages", "verifications", "healthz"])]
+    pub only: Vec<String>,
     /// Where the markdown report goes.
     #[arg(long, default_value = "target/bench/load-report.md")]
     pub out: PathBuf,
@@ -71,11 +75,16 @@ async fn main() -> Result<()> {
     let baseline = ctx.baseline().await?;
     let base_rate = baseline.rate();
     rows.push(baseline);
-    for mut row in [
-        ctx.messages().await?,
-        ctx.verifications().await?,
-        ctx.healthz().await?,
-    ] {
+    let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    for name in ["messages", "verifications", "healthz"] {
+        if !wanted(name) {
+            continue;
+        }
+        let mut row = match name {
+            "messages" => ctx.messages().await?,
+            "verifications" => ctx.verifications().await?,
+            _ => ctx.healthz().await?,
+        };
         row.ratio = Some(row.rate() / base_rate);
         rows.push(row);
     }

@@ -42,42 +42,81 @@ fn committed(path: &std::path::Path) -> Vec<i64> {
         .unwrap()
 }
 
-fn wait(rx: Receiver<()>) -> impl FnOnce(&Connection) -> Result<(), StoreError> {
+/// Blocks the writer until `release` is sent or dropped; runs again at once if replayed.
+fn wait(rx: Receiver<()>) -> impl FnMut(&Connection) -> Result<(), StoreError> {
     move |_| {
-        rx.recv().unwrap();
+        let _ = rx.recv();
         Ok(())
     }
 }
 
+fn count(c: &Connection) -> Result<i64, StoreError> {
+    c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+        .map_err(backend)
+}
+
 #[tokio::test]
-async fn queued_ops_share_one_commit_and_a_failure_undoes_only_its_own_writes() {
+async fn queued_ops_share_one_commit_and_run_once() {
     let (_d, path, w) = setup();
     // `hold` keeps the thread busy until everything else is queued behind it.
     let (release, held) = channel();
     let hold = queue(w.run(wait(held)));
-    let ok1 = queue(w.run(|c| insert(c, 1)));
-    let failing = queue(w.run(|c| {
-        insert(c, 2)?;
-        Err::<(), _>(StoreError::Backend("refused by the test".into()))
+    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let r = runs.clone();
+    let ok1 = queue(w.run(move |c| {
+        r.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        insert(c, 1)
     }));
     let (running_tx, running) = channel();
     let (go_tx, go) = channel::<()>();
     let last = queue(w.run(move |c| {
-        insert(c, 3)?;
-        running_tx.send(()).unwrap();
-        go.recv().unwrap();
-        Ok(())
+        insert(c, 2)?;
+        let _ = running_tx.send(());
+        let _ = go.recv();
+        count(c)
     }));
     release.send(()).unwrap();
     running.recv().unwrap();
-    // Op 1 has finished but is not committed: it shares the transaction of op 3.
+    // Op 1 has finished but is not committed: it shares the transaction of the last.
     assert_eq!(committed(&path), Vec::<i64>::new());
     go_tx.send(()).unwrap();
     hold.await.unwrap();
     ok1.await.unwrap();
+    assert_eq!(last.await.unwrap(), 2, "the last op sees the first's write");
+    assert_eq!(committed(&path), vec![1, 2]);
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_failure_undoes_only_its_own_writes_and_the_rest_are_replayed_alone() {
+    let (_d, path, w) = setup();
+    let (release, held) = channel();
+    let hold = queue(w.run(wait(held)));
+    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let r = runs.clone();
+    let ok1 = queue(w.run(move |c| {
+        r.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        insert(c, 1)
+    }));
+    let failing = queue(w.run(|c| {
+        insert(c, 2)?;
+        Err::<(), _>(StoreError::Backend("refused by the test".into()))
+    }));
+    let ok3 = queue(w.run(|c| insert(c, 3)));
+    // Replayed after the failure: sees ops 1 and 3, nothing of op 2.
+    let seen = queue(w.run(count));
+    drop(release);
+    hold.await.unwrap();
+    ok1.await.unwrap();
     assert!(matches!(failing.await, Err(StoreError::Backend(m)) if m == "refused by the test"));
-    last.await.unwrap();
+    ok3.await.unwrap();
+    assert_eq!(seen.await.unwrap(), 2);
     assert_eq!(committed(&path), vec![1, 3]);
+    // Op 1 ran in the batch, was rolled back with it, and ran again alone.
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 2);
+    // The writer goes on grouping afterwards.
+    w.run(|c| insert(c, 4)).await.unwrap();
+    assert_eq!(committed(&path), vec![1, 3, 4]);
 }
 
 #[tokio::test]
@@ -90,9 +129,9 @@ async fn a_panicking_op_fails_alone_and_the_writer_keeps_serving() {
         panic!("a bug in an operation");
     }));
     let after = queue(w.run(|c| insert(c, 8)));
-    release.send(()).unwrap();
+    drop(release);
     hold.await.unwrap();
-    assert!(panics.await.is_err());
+    assert!(matches!(panics.await, Err(StoreError::Backend(m)) if m.contains("panicked")));
     after.await.unwrap();
     w.run(|c| insert(c, 9)).await.unwrap();
     assert_eq!(committed(&path), vec![8, 9]);
