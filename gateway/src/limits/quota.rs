@@ -84,23 +84,16 @@ impl Limits {
             limit,
         };
         let cooldown_ms = i64::try_from(c.resend_cooldown.as_millis()).unwrap_or(i64::MAX);
+        // The cooldown and the hourly and daily budgets count the same events (sends to
+        // this phone), so they share one key: one event row per send instead of three.
+        let phone_key = format!("limits:phone:{phone}");
         let mut out = vec![
+            (check(phone_key.clone(), cooldown_ms, 1), Reason::Cooldown),
             (
-                check(format!("limits:cooldown:{phone}"), cooldown_ms, 1),
-                Reason::Cooldown,
-            ),
-            (
-                check(
-                    format!("limits:phone_hour:{phone}"),
-                    HOUR_MS,
-                    c.phone_per_hour,
-                ),
+                check(phone_key.clone(), HOUR_MS, c.phone_per_hour),
                 Reason::PhoneHour,
             ),
-            (
-                check(format!("limits:phone_day:{phone}"), DAY_MS, c.phone_per_day),
-                Reason::PhoneDay,
-            ),
+            (check(phone_key, DAY_MS, c.phone_per_day), Reason::PhoneDay),
         ];
         if let Some(ip) = s.client_ip {
             out.push((

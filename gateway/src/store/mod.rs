@@ -185,8 +185,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         f: UpdateFn<'_>,
     ) -> Result<(), StoreError>;
 
-    /// Checks every quota and, only if all have room, counts one event in each.
-    /// A denial counts nothing anywhere.
+    /// Checks every quota and, only if all have room, counts one event under each
+    /// distinct key. Several checks may share a key to apply several windows to one
+    /// stream of events (a phone's cooldown, hourly and daily budgets); the event is
+    /// then kept for the longest of their windows. A denial counts nothing anywhere.
     async fn quota_acquire(
         &self,
         checks: &[QuotaCheck],

@@ -62,6 +62,8 @@ impl SqliteStore {
             .map_err(backend)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(backend)?;
+        if let Ok(v) = std::env::var("EXP_CKPT") { conn.pragma_update(None, "wal_autocheckpoint", v.parse::<i64>().unwrap_or(1000)).map_err(backend)?; }
+        if let Ok(v) = std::env::var("EXP_CACHE") { conn.pragma_update(None, "cache_size", v.parse::<i64>().unwrap_or(-2000)).map_err(backend)?; }
         migrate(&conn)?;
         Ok(Self {
             writer: writer::Writer::spawn(conn)?,
@@ -304,12 +306,22 @@ impl Store for SqliteStore {
             if let Some(d) = denied {
                 return Ok(Err(d));
             }
-            for check in &checks {
+            // One event per distinct key, kept for the longest window counting it.
+            for (i, check) in checks.iter().enumerate() {
+                if checks[..i].iter().any(|earlier| earlier.key == check.key) {
+                    continue;
+                }
+                let window_ms = checks
+                    .iter()
+                    .filter(|other| other.key == check.key)
+                    .map(|other| other.window_ms)
+                    .max()
+                    .unwrap_or(check.window_ms);
                 c.prepare_cached(
                     "INSERT INTO quota_events (key, at, expires_at) VALUES (?1, ?2, ?3)",
                 )
                 .map_err(backend)?
-                .execute(params![check.key, now, now + check.window_ms])
+                .execute(params![check.key, now, now + window_ms])
                 .map_err(backend)?;
             }
             Ok(Ok(()))

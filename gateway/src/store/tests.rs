@@ -185,6 +185,35 @@ async fn quota_denial_counts_nothing_anywhere() {
 }
 
 #[tokio::test]
+async fn checks_sharing_a_key_count_one_event_kept_for_the_longest_window() {
+    let (_d, s) = open();
+    let (minute, hour, day) = (60_000, 3_600_000, 86_400_000);
+    // A cooldown (1 per minute), 2 per hour and 3 per day over one stream of events.
+    let phone = [q("p", minute, 1), q("p", hour, 2), q("p", day, 3)];
+    assert_eq!(s.quota_acquire(&phone, 0).await.unwrap(), Ok(()));
+    // One event, not three: the hourly budget still has room after the cooldown.
+    assert_eq!(
+        s.quota_acquire(&phone, 30_000).await.unwrap(),
+        Err(QuotaDenied { index: 0, retry_after_ms: 30_000 })
+    );
+    assert_eq!(s.quota_acquire(&phone, minute).await.unwrap(), Ok(()));
+    // Two in the hour: the hourly budget frees when the first leaves it.
+    assert_eq!(
+        s.quota_acquire(&phone, 2 * minute).await.unwrap(),
+        Err(QuotaDenied { index: 1, retry_after_ms: hour - 2 * minute })
+    );
+    assert_eq!(s.quota_acquire(&phone, hour).await.unwrap(), Ok(()));
+    // The event of time 0 is still counted a day long (kept for the longest window,
+    // pruning does not remove it early).
+    s.prune(2 * hour).await.unwrap();
+    assert_eq!(
+        s.quota_acquire(&phone, 2 * hour).await.unwrap(),
+        Err(QuotaDenied { index: 2, retry_after_ms: day - 2 * hour })
+    );
+    assert_eq!(s.quota_acquire(&phone, day).await.unwrap(), Ok(()));
+}
+
+#[tokio::test]
 async fn prune_removes_expired_rows_only() {
     let (_d, s) = open();
     s.put(Ns::Message, "old", "x".into(), Some(10), 0)
