@@ -91,6 +91,11 @@ pub struct StoreConfig {
     /// How long an `Idempotency-Key` is remembered.
     #[serde(with = "humantime_serde")]
     pub idempotency_ttl: Duration,
+    /// How long a location's settings are served from memory. This instance's own
+    /// changes apply at once; the TTL bounds how long a change made by another
+    /// instance sharing the store can go unseen. `0s` reads the store every time.
+    #[serde(with = "humantime_serde")]
+    pub location_cache_ttl: Duration,
 }
 
 impl Default for StoreConfig {
@@ -101,6 +106,7 @@ impl Default for StoreConfig {
             prune_interval: Duration::from_secs(60),
             message_retention: Duration::from_secs(7 * 24 * 3600),
             idempotency_ttl: Duration::from_secs(24 * 3600),
+            location_cache_ttl: Duration::from_secs(5),
         }
     }
 }

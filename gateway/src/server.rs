@@ -3,6 +3,7 @@
 //! shutdown is an argument, not a global).
 
 use crate::adapters::{Adapters, HostContext};
+use crate::api::locations::LocationCache;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::flows::secret::ServerSecret;
@@ -65,7 +66,11 @@ pub async fn state_with(
     for a in adapters.iter() {
         metrics.set_adapter_up(a.name(), true);
     }
+    let locations = LocationCache::new(
+        i64::try_from(config.store.location_cache_ttl.as_millis()).unwrap_or(i64::MAX),
+    );
     Ok(AppState {
+        locations: Arc::new(locations),
         api_keys: ApiKeys::from_config(&config.auth.api_keys),
         config: Arc::new(config),
         store,

@@ -3,6 +3,7 @@
 //! adapters) and handed to actix as `web::Data`.
 
 use crate::adapters::Adapters;
+use crate::api::locations::LocationCache;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Key material for codes, tokens and fingerprints.
     pub secret: ServerSecret,
+    /// Location settings read recently, for the send path.
+    pub locations: Arc<LocationCache>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -4,6 +4,10 @@
 //! says what is allowed. What is stored is the normalised form (trimmed names, an
 //! empty company name as `null`, defaults filled in), so readers never re-validate.
 
+pub mod cache;
+
+pub use cache::LocationCache;
+
 use crate::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::render::TemplateKind;
@@ -269,10 +273,18 @@ pub fn validate(
 }
 
 /// Reads a stored location or answers `404 location_not_found`.
+/// Read from memory when fresh (see [`cache`]), else from the store.
 pub async fn load(state: &AppState, id: &str) -> Result<Location, ApiError> {
-    get_json::<Location>(state.store.as_ref(), Ns::Location, id, state.now_ms())
+    let now = state.now_ms();
+    if let Some(location) = state.locations.get(id, now) {
+        return Ok(location);
+    }
+    let ticket = state.locations.ticket();
+    let location = get_json::<Location>(state.store.as_ref(), Ns::Location, id, now)
         .await?
-        .ok_or_else(|| not_found(id))
+        .ok_or_else(|| not_found(id))?;
+    state.locations.store(ticket, &location, now);
+    Ok(location)
 }
 
 fn not_found(id: &str) -> ApiError {
@@ -308,10 +320,13 @@ pub async fn put(
         &now,
         existing.map(|l| l.created_at),
     )?;
+    state.locations.invalidate(&id);
     let replaced = state
         .store
         .put(Ns::Location, &id, to_json(&location), None, state.now_ms())
-        .await?;
+        .await;
+    state.locations.invalidate(&id);
+    let replaced = replaced?;
     let status = if replaced {
         StatusCode::OK
     } else {
@@ -345,11 +360,13 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     check_location_id(&id)?;
-    if state
+    state.locations.invalidate(&id);
+    let deleted = state
         .store
         .delete(Ns::Location, &id, state.now_ms())
-        .await?
-    {
+        .await;
+    state.locations.invalidate(&id);
+    if deleted? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(not_found(&id))
