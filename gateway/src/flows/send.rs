@@ -211,6 +211,18 @@ pub async fn dispatch(
     prepared: &Prepared,
     input: &DispatchInput<'_>,
 ) -> Result<MessageRecord, ApiError> {
+    dispatch_with(state, prepared, input, |_| Vec::new()).await
+}
+
+/// [`dispatch`], also storing what `also` derives from the sent message in the same
+/// write as the message record (a verification's state after its send): one store
+/// round trip less, and no moment where one is stored without the other.
+pub async fn dispatch_with(
+    state: &AppState,
+    prepared: &Prepared,
+    input: &DispatchInput<'_>,
+    also: impl FnOnce(&MessageRecord) -> Vec<PutItem>,
+) -> Result<MessageRecord, ApiError> {
     let subject = SendSubject {
         phone_e164: &prepared.phone.e164,
         region: prepared.phone.region.as_deref(),
@@ -264,26 +276,22 @@ pub async fn dispatch(
     // The record and the provider reference go in one write: one commit instead of two,
     // and a delivery report never finds a reference without its record.
     let pref = provider_ref(adapter.name(), &result.provider_message_id);
-    state
-        .store
-        .put_all(
-            vec![
-                PutItem {
-                    ns: Ns::Message,
-                    key: record.id.clone(),
-                    value: to_json(&record),
-                    expires_at: expires,
-                },
-                PutItem {
-                    ns: Ns::ProviderRef,
-                    key: pref,
-                    value: record.id.clone(),
-                    expires_at: expires,
-                },
-            ],
-            now_ms,
-        )
-        .await?;
+    let mut items = vec![
+        PutItem {
+            ns: Ns::Message,
+            key: record.id.clone(),
+            value: to_json(&record),
+            expires_at: expires,
+        },
+        PutItem {
+            ns: Ns::ProviderRef,
+            key: pref,
+            value: record.id.clone(),
+            expires_at: expires,
+        },
+    ];
+    items.extend(also(&record));
+    state.store.put_all(items, now_ms).await?;
     super::observe::sent(&state.metrics, &record, &prepared.rendered, channel);
     tracing::info!(
         message_id = %record.id,

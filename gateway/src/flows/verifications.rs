@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::limits::LimitRejection;
 use crate::metrics::{CheckResult, VerificationOutcome};
 use crate::state::AppState;
-use crate::store::{Millis, Ns, Write, get_json, to_json};
+use crate::store::{Millis, Ns, PutItem, Write, get_json, to_json};
 use actix_web::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -229,32 +229,16 @@ pub async fn start(
                 .await?;
         }
     }
-    // A new verification: claim the pending slot first, so concurrent starts share one.
+    // A new verification: claim the pending slot and store the verification in one
+    // write, so that concurrent starts share one and none ever finds the claim
+    // without its verification (it would take it for stale). Stored before sending,
+    // so a concurrent start finds it and re-sends the same code.
     let id = new_id("ver");
     let salt = random_bytes();
     let code = state.secret.derive_code(&salt, cfg.code_length);
     let expires_at = now + cfg.ttl.as_millis() as i64;
     let prepared = send::prepare_resolved(state, location, phone, &code)?;
-    if !state
-        .store
-        .put_if_absent(
-            Ns::PendingVerification,
-            &pkey,
-            id.clone(),
-            Some(expires_at),
-            now,
-        )
-        .await?
-    {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "verification_in_progress",
-            "Verification being started",
-            "Another request is starting a verification for this phone right now; retry in a second to re-send it.",
-        )
-        .with("retry_after", 1));
-    }
-    let mut v = Verification {
+    let v = Verification {
         id: id.clone(),
         location_id: prepared.location.location_id.clone(),
         phone: prepared.phone.e164.clone(),
@@ -272,13 +256,37 @@ pub async fn start(
         channel: String::new(),
         message_id: String::new(),
     };
-    // Stored before sending, so a concurrent start finds it and re-sends the same code.
     let keep_until = Some(expires_at + KEEP_AFTER_EXPIRY_MS);
-    state
+    let claimed = state
         .store
-        .put(Ns::Verification, &id, to_json(&v), keep_until, now)
+        .put_if_absent_with(
+            PutItem {
+                ns: Ns::PendingVerification,
+                key: pkey.clone(),
+                value: id.clone(),
+                expires_at: Some(expires_at),
+            },
+            vec![PutItem {
+                ns: Ns::Verification,
+                key: id.clone(),
+                value: to_json(&v),
+                expires_at: keep_until,
+            }],
+            now,
+        )
         .await?;
-    let dispatched = send::dispatch(
+    if !claimed {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "verification_in_progress",
+            "Verification being started",
+            "Another request is starting a verification for this phone right now; retry in a second to re-send it.",
+        )
+        .with("retry_after", 1));
+    }
+    // The verification's state after the send is written with the message record.
+    let mut sent = v.clone();
+    let dispatched = send::dispatch_with(
         state,
         &prepared,
         &DispatchInput {
@@ -288,6 +296,19 @@ pub async fn start(
             verification_id: Some(&id),
             code_ttl_secs: cfg.ttl.as_secs(),
             idempotency_key: format!("{id}:1"),
+        },
+        |record| {
+            sent.sends = 1;
+            sent.last_sent_at = state.now_ms();
+            sent.adapter = record.adapter.clone();
+            sent.channel = record.channel.clone();
+            sent.message_id = record.id.clone();
+            vec![PutItem {
+                ns: Ns::Verification,
+                key: id.clone(),
+                value: to_json(&sent),
+                expires_at: keep_until,
+            }]
         },
     )
     .await;
@@ -306,21 +327,7 @@ pub async fn start(
             return Err(e);
         }
     };
-    v.sends = 1;
-    v.last_sent_at = state.now_ms();
-    v.adapter = record.adapter.clone();
-    v.channel = record.channel.clone();
-    v.message_id = record.id.clone();
-    state
-        .store
-        .put(
-            Ns::Verification,
-            &id,
-            to_json(&v),
-            keep_until,
-            state.now_ms(),
-        )
-        .await?;
+    let v = sent;
     state
         .metrics
         .record_verification(purpose.into(), VerificationOutcome::Started);

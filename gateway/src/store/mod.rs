@@ -173,6 +173,26 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: Millis,
     ) -> Result<bool, StoreError>;
 
+    /// Stores `claim` only if its key holds no live value, and with it `items`; all or
+    /// nothing. Returns whether the claim was stored. The default is not atomic
+    /// across keys (claim first, then the rest); SQLite does it in one transaction,
+    /// Redis would in one Lua script.
+    async fn put_if_absent_with(
+        &self,
+        claim: PutItem,
+        items: Vec<PutItem>,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        if !self
+            .put_if_absent(claim.ns, &claim.key, claim.value, claim.expires_at, now)
+            .await?
+        {
+            return Ok(false);
+        }
+        self.put_all(items, now).await?;
+        Ok(true)
+    }
+
     /// Removes a key; returns whether a live value was removed.
     async fn delete(&self, ns: Ns, key: &str, now: Millis) -> Result<bool, StoreError>;
 

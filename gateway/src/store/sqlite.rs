@@ -212,6 +212,25 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn put_if_absent_with(
+        &self,
+        claim: PutItem,
+        items: Vec<PutItem>,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        self.with(move |c| {
+            if live_value(c, claim.ns, &claim.key, now)?.is_some() {
+                return Ok(false);
+            }
+            upsert(c, claim.ns, &claim.key, &claim.value, claim.expires_at)?;
+            for item in &items {
+                upsert(c, item.ns, &item.key, &item.value, item.expires_at)?;
+            }
+            Ok(true)
+        })
+        .await
+    }
+
     async fn delete(&self, ns: Ns, key: &str, now: Millis) -> Result<bool, StoreError> {
         let key = key.to_owned();
         self.with(move |c| {

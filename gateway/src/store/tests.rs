@@ -214,6 +214,42 @@ async fn checks_sharing_a_key_count_one_event_kept_for_the_longest_window() {
 }
 
 #[tokio::test]
+async fn put_if_absent_with_stores_the_claim_and_the_rest_or_nothing() {
+    let (_d, s) = open();
+    let item = |ns, key: &str, value: &str| PutItem {
+        ns,
+        key: key.into(),
+        value: value.into(),
+        expires_at: Some(1_000),
+    };
+    let claim = item(Ns::PendingVerification, "loc:+7:login", "ver_a");
+    assert!(
+        s.put_if_absent_with(claim.clone(), vec![item(Ns::Verification, "ver_a", "A")], 0)
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.get(Ns::Verification, "ver_a", 1).await.unwrap().as_deref(), Some("A"));
+    // The claim is taken: nothing of the second call is written.
+    let second = item(Ns::PendingVerification, "loc:+7:login", "ver_b");
+    assert!(
+        !s.put_if_absent_with(second.clone(), vec![item(Ns::Verification, "ver_b", "B")], 2)
+            .await
+            .unwrap()
+    );
+    assert!(s.get(Ns::Verification, "ver_b", 2).await.unwrap().is_none());
+    assert_eq!(
+        s.get(Ns::PendingVerification, "loc:+7:login", 2).await.unwrap().as_deref(),
+        Some("ver_a")
+    );
+    // Once the claim has expired it can be taken again.
+    assert!(
+        s.put_if_absent_with(second, vec![item(Ns::Verification, "ver_b", "B")], 1_000)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
 async fn prune_removes_expired_rows_only() {
     let (_d, s) = open();
     s.put(Ns::Message, "old", "x".into(), Some(10), 0)
