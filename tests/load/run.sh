@@ -3,7 +3,8 @@
 # builds the gateway, the mock adapter, the actix-web baseline and the harness in
 # release mode, then runs every scenario on 127.0.0.1 and writes the markdown table to
 # stdout and target/bench/load-report.md. Extra arguments go to `loadbench`
-# (`--duration 20s --connections 32 --soak 60s`; see `loadbench --help`).
+# (`--duration 10s --connections 32 --soak 30s --only messages`; see `loadbench --help`).
+# Prints how long the whole command took (build included) at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -18,8 +19,9 @@ fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --release -p gateway -p adapter-mock -p bench-baseline -p bench-load
 
-exec "$CARGO_TARGET_DIR/release/loadbench" \
+"$CARGO_TARGET_DIR/release/loadbench" \
   --bin-dir "$CARGO_TARGET_DIR/release" \
   --lua-dir tests/load/lua \
   --out "$CARGO_TARGET_DIR/bench/load-report.md" \
   "$@"
+echo "tests/load/run.sh: done in ${SECONDS} s (build included)" >&2

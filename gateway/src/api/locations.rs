@@ -361,10 +361,7 @@ pub async fn delete(
     let id = path.into_inner();
     check_location_id(&id)?;
     state.locations.invalidate(&id);
-    let deleted = state
-        .store
-        .delete(Ns::Location, &id, state.now_ms())
-        .await;
+    let deleted = state.store.delete(Ns::Location, &id, state.now_ms()).await;
     state.locations.invalidate(&id);
     if deleted? {
         Ok(HttpResponse::NoContent().finish())

@@ -204,7 +204,7 @@ fn clones_share_one_registry_and_inflight_guards_release() {
         families(m)
             .iter()
             .find(|f| f.name() == "gateway_adapter_inflight")
-            .map(|f| f.get_metric()[0].get_gauge().value())
+            .map(|f| f.get_metric()[0].get_gauge().get_value())
     };
     assert_eq!(inflight(&m), Some(2.0));
     drop(first);

@@ -62,8 +62,14 @@ impl SqliteStore {
             .map_err(backend)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(backend)?;
-        if let Ok(v) = std::env::var("EXP_CKPT") { conn.pragma_update(None, "wal_autocheckpoint", v.parse::<i64>().unwrap_or(1000)).map_err(backend)?; }
-        if let Ok(v) = std::env::var("EXP_CACHE") { conn.pragma_update(None, "cache_size", v.parse::<i64>().unwrap_or(-2000)).map_err(backend)?; }
+        if let Ok(v) = std::env::var("EXP_CKPT") {
+            conn.pragma_update(None, "wal_autocheckpoint", v.parse::<i64>().unwrap_or(1000))
+                .map_err(backend)?;
+        }
+        if let Ok(v) = std::env::var("EXP_CACHE") {
+            conn.pragma_update(None, "cache_size", v.parse::<i64>().unwrap_or(-2000))
+                .map_err(backend)?;
+        }
         migrate(&conn)?;
         Ok(Self {
             writer: writer::Writer::spawn(conn)?,
@@ -106,6 +112,27 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         .map_err(|e| StoreError::Backend(format!("migration {next} failed: {e}")))?;
     }
     Ok(())
+}
+
+/// Largest limit for which checks sharing a key read their events in one query.
+const SHARED_READ_MAX: u32 = 64;
+
+/// The newest `limit` events of `key` after `since`, newest first.
+fn recent_events(
+    c: &Connection,
+    key: &str,
+    since: Millis,
+    limit: u32,
+) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = c
+        .prepare_cached(
+            "SELECT at FROM quota_events WHERE key = ?1 AND at > ?2 ORDER BY at DESC LIMIT ?3",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map(params![key, since, limit], |r| r.get(0))
+        .map_err(backend)?;
+    rows.collect::<Result<Vec<i64>, _>>().map_err(backend)
 }
 
 fn backend(e: rusqlite::Error) -> StoreError {
@@ -295,26 +322,49 @@ impl Store for SqliteStore {
             // Every check is looked at: when several are used up, the caller must wait
             // for the slowest, or its retry would hit the next limit.
             let mut denied: Option<QuotaDenied> = None;
+            // Recent events of keys that several checks share, read once per key.
+            let mut recent: Vec<(&str, Vec<i64>)> = Vec::new();
             for (index, check) in checks.iter().enumerate() {
                 let retry_after_ms = if check.limit == 0 {
                     Some(check.window_ms)
                 } else {
                     let since = now - check.window_ms;
-                    // The `limit`-th most recent event in the window, if there is one: then
-                    // the window is full, and that event must leave it before one more
-                    // fits. SQLite steps over the newer ones inside the index; only one
-                    // row reaches us (reading every event dominated the send path for keys
-                    // with large limits).
-                    let mut stmt = c
-                        .prepare_cached(
-                            "SELECT at FROM quota_events WHERE key = ?1 AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3",
-                        )
-                        .map_err(backend)?;
-                    let oldest_counted: Option<i64> = stmt
-                        .query_row(params![check.key, since, check.limit - 1], |r| r.get(0))
-                        .optional()
-                        .map_err(backend)?;
-                    oldest_counted.map(|at| (at + check.window_ms - now).max(1))
+                    let same_key = checks.iter().filter(|o| o.key == check.key);
+                    let (max_limit, max_window) = same_key.fold((0, 0), |(l, w), o| {
+                        (l.max(o.limit), w.max(o.window_ms))
+                    });
+                    let oldest_counted = if checks.iter().filter(|o| o.key == check.key).count() > 1
+                        && max_limit <= SHARED_READ_MAX
+                    {
+                        // A phone's cooldown, hour and day: the newest `max_limit` events
+                        // of the longest window, read once, answer every window (events
+                        // within a shorter window are a prefix of these).
+                        if !recent.iter().any(|(k, _)| *k == check.key) {
+                            let rows = recent_events(c, &check.key, now - max_window, max_limit)?;
+                            recent.push((&check.key, rows));
+                        }
+                        recent
+                            .iter()
+                            .find(|(k, _)| *k == check.key)
+                            .and_then(|(_, rows)| rows.get(check.limit as usize - 1))
+                            .copied()
+                            .filter(|at| *at > since)
+                    } else {
+                        // The `limit`-th most recent event in the window, if there is
+                        // one: then the window is full, and that event must leave it
+                        // before one more fits. SQLite steps over the newer ones inside
+                        // the index; only one row reaches us (reading every event
+                        // dominated the send path for keys with large limits).
+                        let mut stmt = c
+                            .prepare_cached(
+                                "SELECT at FROM quota_events WHERE key = ?1 AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3",
+                            )
+                            .map_err(backend)?;
+                        stmt.query_row(params![check.key, since, check.limit - 1], |r| r.get(0))
+                            .optional()
+                            .map_err(backend)?
+                    };
+                    oldest_counted.map(|at: i64| (at + check.window_ms - now).max(1))
                 };
                 if let Some(ms) = retry_after_ms
                     && denied.as_ref().is_none_or(|d| ms > d.retry_after_ms)

@@ -194,13 +194,19 @@ async fn checks_sharing_a_key_count_one_event_kept_for_the_longest_window() {
     // One event, not three: the hourly budget still has room after the cooldown.
     assert_eq!(
         s.quota_acquire(&phone, 30_000).await.unwrap(),
-        Err(QuotaDenied { index: 0, retry_after_ms: 30_000 })
+        Err(QuotaDenied {
+            index: 0,
+            retry_after_ms: 30_000
+        })
     );
     assert_eq!(s.quota_acquire(&phone, minute).await.unwrap(), Ok(()));
     // Two in the hour: the hourly budget frees when the first leaves it.
     assert_eq!(
         s.quota_acquire(&phone, 2 * minute).await.unwrap(),
-        Err(QuotaDenied { index: 1, retry_after_ms: hour - 2 * minute })
+        Err(QuotaDenied {
+            index: 1,
+            retry_after_ms: hour - 2 * minute
+        })
     );
     assert_eq!(s.quota_acquire(&phone, hour).await.unwrap(), Ok(()));
     // The event of time 0 is still counted a day long (kept for the longest window,
@@ -208,7 +214,10 @@ async fn checks_sharing_a_key_count_one_event_kept_for_the_longest_window() {
     s.prune(2 * hour).await.unwrap();
     assert_eq!(
         s.quota_acquire(&phone, 2 * hour).await.unwrap(),
-        Err(QuotaDenied { index: 2, retry_after_ms: day - 2 * hour })
+        Err(QuotaDenied {
+            index: 2,
+            retry_after_ms: day - 2 * hour
+        })
     );
     assert_eq!(s.quota_acquire(&phone, day).await.unwrap(), Ok(()));
 }
@@ -228,17 +237,30 @@ async fn put_if_absent_with_stores_the_claim_and_the_rest_or_nothing() {
             .await
             .unwrap()
     );
-    assert_eq!(s.get(Ns::Verification, "ver_a", 1).await.unwrap().as_deref(), Some("A"));
+    assert_eq!(
+        s.get(Ns::Verification, "ver_a", 1)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("A")
+    );
     // The claim is taken: nothing of the second call is written.
     let second = item(Ns::PendingVerification, "loc:+7:login", "ver_b");
     assert!(
-        !s.put_if_absent_with(second.clone(), vec![item(Ns::Verification, "ver_b", "B")], 2)
-            .await
-            .unwrap()
+        !s.put_if_absent_with(
+            second.clone(),
+            vec![item(Ns::Verification, "ver_b", "B")],
+            2
+        )
+        .await
+        .unwrap()
     );
     assert!(s.get(Ns::Verification, "ver_b", 2).await.unwrap().is_none());
     assert_eq!(
-        s.get(Ns::PendingVerification, "loc:+7:login", 2).await.unwrap().as_deref(),
+        s.get(Ns::PendingVerification, "loc:+7:login", 2)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("ver_a")
     );
     // Once the claim has expired it can be taken again.

@@ -21,7 +21,7 @@ use clap::Parser;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Command-line options; the defaults are the documented run (about 3 minutes).
+/// Command-line options; the defaults are the documented run (about 90 seconds).
 #[derive(Parser, Debug)]
 #[command(about = "Load benchmark: gateway vs a minimal actix-web baseline, on loopback")]
 pub struct Args {
@@ -33,7 +33,7 @@ pub struct Args {
     #[arg(long, default_value = "tests/load/lua")]
     pub lua_dir: PathBuf,
     /// Length of each throughput scenario.
-    #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     pub duration: Duration,
     /// wrk connections, and concurrent flows of the verification driver.
     #[arg(long, default_value_t = 32)]
@@ -42,7 +42,7 @@ pub struct Args {
     #[arg(long, default_value_t = 2)]
     pub threads: u32,
     /// Length of the memory soak (0s skips it).
-    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub soak: Duration,
     /// wrk connections during the soak.
     #[arg(long, default_value_t = 64)]

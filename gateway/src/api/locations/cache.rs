@@ -117,7 +117,10 @@ mod tests {
     fn entries_live_for_the_ttl_on_the_given_clock() {
         let c = LocationCache::new(5_000);
         c.store(c.ticket(), &location("a", "Salon"), 1_000);
-        assert_eq!(c.get("a", 5_999).map(|l| l.location_name).as_deref(), Some("Salon"));
+        assert_eq!(
+            c.get("a", 5_999).map(|l| l.location_name).as_deref(),
+            Some("Salon")
+        );
         assert!(c.get("a", 6_000).is_none(), "expired at now + ttl");
         assert!(c.get("b", 1_000).is_none());
     }
@@ -151,6 +154,9 @@ mod tests {
         assert!(c.get("a", 1).is_none(), "stale value cached");
         // The next reader (after the write) caches normally.
         c.store(c.ticket(), &location("a", "New"), 2);
-        assert_eq!(c.get("a", 3).map(|l| l.location_name).as_deref(), Some("New"));
+        assert_eq!(
+            c.get("a", 3).map(|l| l.location_name).as_deref(),
+            Some("New")
+        );
     }
 }
