@@ -42,13 +42,13 @@ pub struct Args {
     #[arg(long, default_value_t = 2)]
     pub threads: u32,
     /// Length of the memory soak (0s skips it).
-    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
     pub soak: Duration,
     /// wrk connections during the soak.
     #[arg(long, default_value_t = 64)]
     pub soak_connections: u32,
     /// `store.message_retention` during the soak.
-    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
     pub retention: Duration,
     /// Run only these scenarios (comma-separated: `messages`, `verifications`,
     /// `healthz`); the baseline always runs, the soak unless `--soak 0s`.
