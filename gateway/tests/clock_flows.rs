@@ -222,3 +222,58 @@ async fn hourly_phone_quota_rolls_over_and_refusals_send_nothing() {
     assert_eq!(s, 201, "{v}");
     assert_eq!(h.codes().len(), 3);
 }
+
+#[actix_rt::test]
+async fn concurrent_starts_for_one_phone_make_one_verification_and_send_once() {
+    let h = harness("").await;
+    let app = test::init_service(build_app(web::Data::new(h.state.clone()))).await;
+    let (s, _, _) = call(
+        &app,
+        "PUT",
+        "/v1/locations/42",
+        Some(json!({ "location_name": "L", "country": "RU" })),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let start = || {
+        call(
+            &app,
+            "POST",
+            "/v1/verifications",
+            Some(json!({ "location_id": "42", "phone": PHONE, "purpose": "login" })),
+        )
+    };
+    let (a, b, c, d, e, f) = tokio::join!(start(), start(), start(), start(), start(), start());
+    let answers = [a, b, c, d, e, f];
+    let created: Vec<&Value> = answers
+        .iter()
+        .filter(|(s, _, _)| *s == StatusCode::CREATED)
+        .map(|(_, v, _)| v)
+        .collect();
+    assert_eq!(created.len(), 1, "exactly one start creates: {answers:?}");
+    for (s, v, _) in &answers {
+        match s.as_u16() {
+            201 => {}
+            // Lost the claim race, or found the new verification within the cooldown.
+            409 => assert_eq!(v["code"], "verification_in_progress", "{v}"),
+            429 => assert_eq!(v["code"], "resend_cooldown", "{v}"),
+            other => panic!("unexpected {other}: {v}"),
+        }
+    }
+    assert_eq!(h.codes().len(), 1, "one code sent");
+    // The one verification is pending and can be checked with that code.
+    let id = created[0]["id"].as_str().unwrap();
+    let code = h.codes().remove(0);
+    let (s, v, _) = call(
+        &app,
+        "POST",
+        &format!("/v1/verifications/{id}/check"),
+        Some(json!({ "code": code })),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["status"].as_str()),
+        (200, Some("approved")),
+        "{v}"
+    );
+}

@@ -12,10 +12,12 @@ use super::record::{MessageRecord, new_id};
 use super::secret::random_bytes;
 use super::send::{self, DispatchInput};
 use super::tokens::{self, Claims};
+use crate::api::locations::Location;
 use crate::clock::rfc3339;
 use crate::error::ApiError;
 use crate::limits::LimitRejection;
 use crate::metrics::{CheckResult, VerificationOutcome};
+use crate::phone::Phone;
 use crate::state::AppState;
 use crate::store::{Millis, Ns, PutItem, Write, get_json, to_json};
 use actix_web::http::StatusCode;
@@ -147,6 +149,21 @@ pub async fn start(
     let cfg = &state.config.verification;
     let now = state.now_ms();
     let pkey = pending_key(&location.location_id, &phone.e164, purpose);
+    // Usually nothing is pending: claim the slot in the first write. (The code and text
+    // made for it are thrown away if the slot is taken.)
+    if let Some(created) = create(
+        state,
+        location.clone(),
+        phone.clone(),
+        purpose,
+        client_ip,
+        &pkey,
+        now,
+    )
+    .await?
+    {
+        return Ok((true, created));
+    }
     // Re-send when a live pending verification exists.
     let pending = state.store.get(Ns::PendingVerification, &pkey, now).await?;
     if let Some(id) = &pending
@@ -209,8 +226,8 @@ pub async fn start(
 
     // A stale pending pointer (its verification finished or vanished) is cleared, but
     // only if it still points where we saw it. (The pointer read above is reused: one
-    // that appeared since then belongs to a concurrent start, which `put_if_absent`
-    // below answers with 409 either way.)
+    // that appeared since then belongs to a concurrent start, which the claim in
+    // `create` below answers with 409 either way.)
     if let Some(stale) = pending {
         let live = load(state, &stale)
             .await?
@@ -229,6 +246,30 @@ pub async fn start(
                 .await?;
         }
     }
+    match create(state, location, phone, purpose, client_ip, &pkey, now).await? {
+        Some(created) => Ok((true, created)),
+        None => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "verification_in_progress",
+            "Verification being started",
+            "Another request is starting a verification for this phone right now; retry in a second to re-send it.",
+        )
+        .with("retry_after", 1)),
+    }
+}
+
+/// Creates a verification and sends its first code, unless the pending slot for this
+/// location, phone and purpose is taken (`None`).
+async fn create(
+    state: &AppState,
+    location: Location,
+    phone: Phone,
+    purpose: Purpose,
+    client_ip: Option<IpAddr>,
+    pkey: &str,
+    now: Millis,
+) -> Result<Option<Value>, ApiError> {
+    let cfg = &state.config.verification;
     // A new verification: claim the pending slot and store the verification in one
     // write, so that concurrent starts share one and none ever finds the claim
     // without its verification (it would take it for stale). Stored before sending,
@@ -262,7 +303,7 @@ pub async fn start(
         .put_if_absent_with(
             PutItem {
                 ns: Ns::PendingVerification,
-                key: pkey.clone(),
+                key: pkey.to_owned(),
                 value: id.clone(),
                 expires_at: Some(expires_at),
             },
@@ -276,13 +317,7 @@ pub async fn start(
         )
         .await?;
     if !claimed {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "verification_in_progress",
-            "Verification being started",
-            "Another request is starting a verification for this phone right now; retry in a second to re-send it.",
-        )
-        .with("retry_after", 1));
+        return Ok(None);
     }
     // The verification's state after the send is written with the message record.
     let mut sent = v.clone();
@@ -322,7 +357,7 @@ pub async fn start(
                 .await?;
             state
                 .store
-                .delete(Ns::PendingVerification, &pkey, state.now_ms())
+                .delete(Ns::PendingVerification, pkey, state.now_ms())
                 .await?;
             return Err(e);
         }
@@ -331,7 +366,7 @@ pub async fn start(
     state
         .metrics
         .record_verification(purpose.into(), VerificationOutcome::Started);
-    Ok((true, view(state, &v, Some(&record))))
+    Ok(Some(view(state, &v, Some(&record))))
 }
 
 /// What a check concluded.
