@@ -18,6 +18,8 @@ fi
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --release -p gateway -p adapter-mock -p bench-baseline -p bench-load
+# The build leaves gigabytes for the kernel to write back; not during the first scenario.
+sync
 
 "$CARGO_TARGET_DIR/release/loadbench" \
   --bin-dir "$CARGO_TARGET_DIR/release" \
