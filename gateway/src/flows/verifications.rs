@@ -9,7 +9,7 @@
 
 use super::Purpose;
 use super::record::{MessageRecord, new_id};
-use super::secret::random_bytes;
+use super::secret::{ServerSecret, random_bytes};
 use super::send::{self, DispatchInput};
 use super::tokens::{self, Claims};
 use crate::api::locations::Location;
@@ -19,11 +19,12 @@ use crate::limits::LimitRejection;
 use crate::metrics::{CheckResult, VerificationOutcome};
 use crate::phone::Phone;
 use crate::state::AppState;
-use crate::store::{Millis, Ns, PutItem, Write, get_json, to_json};
+use crate::store::{Decision, Millis, Ns, PutItem, Write, get_json, to_json};
 use actix_web::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
 /// A stored verification. Holds no code: only the salt it is derived from and its
 /// keyed hash.
@@ -164,12 +165,20 @@ pub async fn start(
     {
         return Ok((true, created));
     }
-    // Re-send when a live pending verification exists.
+    // The slot is taken. Re-send when the verification holding it is live.
     let pending = state.store.get(Ns::PendingVerification, &pkey, now).await?;
-    if let Some(id) = &pending
-        && let Some(existing) = load(state, id).await?
-        && existing.status == "pending"
-        && now < existing.expires_at
+    let holder = match &pending {
+        Some(id) => load(state, id).await?,
+        None => None,
+    };
+    let slot = holder.as_ref().map_or(Slot::Stale, |v| slot_of(v, now));
+    if slot == Slot::Starting {
+        // Its first send is under way in another request: re-sending now would race
+        // it (and a failed first send removes the verification).
+        return Err(in_progress());
+    }
+    if let Some(existing) = holder
+        && slot == Slot::Live
     {
         if existing.sends >= cfg.max_sends {
             let retry = ((existing.expires_at - now) as u64).div_ceil(1000);
@@ -229,33 +238,60 @@ pub async fn start(
     // that appeared since then belongs to a concurrent start, which the claim in
     // `create` below answers with 409 either way.)
     if let Some(stale) = pending {
-        let live = load(state, &stale)
-            .await?
-            .is_some_and(|v| v.status == "pending" && now < v.expires_at);
-        if !live {
-            let mut clear = |cur: Option<&str>| {
-                if cur == Some(stale.as_str()) {
-                    Write::Delete
-                } else {
-                    Write::Keep
-                }
-            };
-            state
-                .store
-                .update(Ns::PendingVerification, &pkey, now, &mut clear)
-                .await?;
-        }
+        let mut clear = |cur: Option<&str>| {
+            if cur == Some(stale.as_str()) {
+                Write::Delete
+            } else {
+                Write::Keep
+            }
+        };
+        state
+            .store
+            .update(Ns::PendingVerification, &pkey, now, &mut clear)
+            .await?;
     }
     match create(state, location, phone, purpose, client_ip, &pkey, now).await? {
         Some(created) => Ok((true, created)),
-        None => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "verification_in_progress",
-            "Verification being started",
-            "Another request is starting a verification for this phone right now; retry in a second to re-send it.",
-        )
-        .with("retry_after", 1)),
+        None => Err(in_progress()),
     }
+}
+
+/// How long a verification may wait for its first send before a new start takes its
+/// slot (the request creating it is assumed gone: a crash between claim and send).
+/// Longer than any send, fallback channels and throughput waits included.
+const FIRST_SEND_GRACE_MS: i64 = 60_000;
+
+/// What the verification holding a pending slot means for a new start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// Pending and sent: re-send its code.
+    Live,
+    /// Pending, its first send still under way elsewhere: `409`.
+    Starting,
+    /// Finished, expired, vanished or abandoned: the slot may be cleared.
+    Stale,
+}
+
+fn slot_of(v: &Verification, now: Millis) -> Slot {
+    if v.status != "pending" || now >= v.expires_at {
+        Slot::Stale
+    } else if v.sends > 0 {
+        Slot::Live
+    } else if now - v.created_at < FIRST_SEND_GRACE_MS {
+        Slot::Starting
+    } else {
+        Slot::Stale
+    }
+}
+
+fn in_progress() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "verification_in_progress",
+        "Verification being started",
+        "Another request is starting a verification for this phone right now; retry in a second to re-send it.",
+    )
+    .with("retry_after", 1)
 }
 
 /// Creates a verification and sends its first code, unless the pending slot for this
@@ -378,51 +414,71 @@ enum Checked {
     Gone,
 }
 
+/// Decides a check against the stored verification `cur`: the outcome, what to write,
+/// and the verification if it has ended (approved or out of attempts), whose pending
+/// slot must then be freed.
+fn decide_check(
+    cur: Option<&str>,
+    secret: &ServerSecret,
+    code: &str,
+    now: Millis,
+) -> (Checked, Write, Option<Verification>) {
+    let Some(mut v) = cur.and_then(|s| serde_json::from_str::<Verification>(s).ok()) else {
+        return (Checked::Gone, Write::Keep, None);
+    };
+    let keep_until = Some(v.expires_at + KEEP_AFTER_EXPIRY_MS);
+    match v.status.as_str() {
+        "pending" if now >= v.expires_at => (Checked::Expired, Write::Keep, None),
+        "pending" if secret.code_matches(&v.id, code, &v.code_hash) => {
+            v.status = "approved".into();
+            let write = Write::Put(to_json(&v), keep_until);
+            (Checked::Approved(Box::new(v.clone())), write, Some(v))
+        }
+        "pending" => {
+            v.attempts_left = v.attempts_left.saturating_sub(1);
+            if v.attempts_left == 0 {
+                v.status = "failed".into();
+                let write = Write::Put(to_json(&v), keep_until);
+                (Checked::UsedUp, write, Some(v))
+            } else {
+                let write = Write::Put(to_json(&v), keep_until);
+                (Checked::Wrong(v.attempts_left), write, None)
+            }
+        }
+        // Out of attempts earlier: make sure the slot is free.
+        "failed" => (Checked::UsedUp, Write::Keep, Some(v)),
+        _ => (Checked::Gone, Write::Keep, None),
+    }
+}
+
 /// Checks a code against a verification.
 pub async fn check(state: &AppState, id: &str, code: &str) -> Result<Value, ApiError> {
     let now = state.now_ms();
-    let mut outcome = Checked::Gone;
-    let secret = state.secret.clone();
-    let mut decide = |cur: Option<&str>| {
-        let Some(mut v) = cur.and_then(|s| serde_json::from_str::<Verification>(s).ok()) else {
-            outcome = Checked::Gone;
-            return Write::Keep;
+    // The decision runs where the record is (one store round trip), and frees the
+    // pending slot in the same step when the verification ends. It may run more than
+    // once; the last run's outcome is the one that was written.
+    let seen = Arc::new(Mutex::new(Checked::Gone));
+    let (secret, code, out) = (state.secret.clone(), code.to_owned(), seen.clone());
+    let decide = Box::new(move |cur: Option<&str>| {
+        let (outcome, write, ended) = decide_check(cur, &secret, &code, now);
+        let also_delete = match ended {
+            Some(v) => vec![(
+                Ns::PendingVerification,
+                pending_key(&v.location_id, &v.phone, v.purpose),
+            )],
+            None => Vec::new(),
         };
-        let keep_until = Some(v.expires_at + KEEP_AFTER_EXPIRY_MS);
-        match v.status.as_str() {
-            "pending" if now >= v.expires_at => {
-                outcome = Checked::Expired;
-                Write::Keep
-            }
-            "pending" if secret.code_matches(&v.id, code, &v.code_hash) => {
-                v.status = "approved".into();
-                outcome = Checked::Approved(Box::new(v.clone()));
-                Write::Put(to_json(&v), keep_until)
-            }
-            "pending" => {
-                v.attempts_left = v.attempts_left.saturating_sub(1);
-                if v.attempts_left == 0 {
-                    v.status = "failed".into();
-                    outcome = Checked::UsedUp;
-                } else {
-                    outcome = Checked::Wrong(v.attempts_left);
-                }
-                Write::Put(to_json(&v), keep_until)
-            }
-            "failed" => {
-                outcome = Checked::UsedUp;
-                Write::Keep
-            }
-            _ => {
-                outcome = Checked::Gone;
-                Write::Keep
-            }
-        }
-    };
+        *out.lock().unwrap_or_else(|e| e.into_inner()) = outcome;
+        Decision { write, also_delete }
+    });
     state
         .store
-        .update(Ns::Verification, id, now, &mut decide)
+        .update_owned(Ns::Verification, id, now, decide)
         .await?;
+    let outcome = std::mem::replace(
+        &mut *seen.lock().unwrap_or_else(|e| e.into_inner()),
+        Checked::Gone,
+    );
     match outcome {
         Checked::Approved(v) => {
             state
@@ -431,7 +487,6 @@ pub async fn check(state: &AppState, id: &str, code: &str) -> Result<Value, ApiE
             state
                 .metrics
                 .record_verification(v.purpose.into(), VerificationOutcome::Approved);
-            clear_pending(state, &v, now).await?;
             let now_secs = now / 1000;
             let exp = now_secs + state.config.verification.token_ttl.as_secs() as i64;
             let claims = Claims {
@@ -461,9 +516,6 @@ pub async fn check(state: &AppState, id: &str, code: &str) -> Result<Value, ApiE
             state
                 .metrics
                 .record_verification_check(CheckResult::MaxAttempts);
-            if let Some(v) = load(state, id).await? {
-                clear_pending(state, &v, now).await?;
-            }
             Err(state.reject(LimitRejection::max_check_attempts()))
         }
         Checked::Expired => {
@@ -533,4 +585,49 @@ pub async fn cancel(state: &AppState, id: &str) -> Result<(), ApiError> {
         .metrics
         .record_verification(v.purpose.into(), VerificationOutcome::Cancelled);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verification(status: &str, sends: u32) -> Verification {
+        Verification {
+            id: "ver_1".into(),
+            location_id: "42".into(),
+            phone: "+79991234567".into(),
+            purpose: Purpose::Login,
+            status: status.into(),
+            salt: String::new(),
+            code_length: 6,
+            code_hash: String::new(),
+            attempts_left: 5,
+            sends,
+            created_at: 1_000,
+            expires_at: 601_000,
+            last_sent_at: 1_000,
+            adapter: String::new(),
+            channel: String::new(),
+            message_id: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_slot_is_live_starting_or_stale() {
+        assert_eq!(slot_of(&verification("pending", 1), 2_000), Slot::Live);
+        // First send under way elsewhere, until the grace runs out (a crashed start).
+        assert_eq!(slot_of(&verification("pending", 0), 2_000), Slot::Starting);
+        assert_eq!(
+            slot_of(&verification("pending", 0), 1_000 + FIRST_SEND_GRACE_MS - 1),
+            Slot::Starting
+        );
+        assert_eq!(
+            slot_of(&verification("pending", 0), 1_000 + FIRST_SEND_GRACE_MS),
+            Slot::Stale
+        );
+        assert_eq!(slot_of(&verification("pending", 1), 601_000), Slot::Stale);
+        for ended in ["approved", "failed", "cancelled"] {
+            assert_eq!(slot_of(&verification(ended, 1), 2_000), Slot::Stale);
+        }
+    }
 }

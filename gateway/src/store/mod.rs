@@ -133,6 +133,21 @@ impl StoreError {
 /// optimistically, so it must not have side effects beyond its captures.
 pub type UpdateFn<'a> = &'a mut (dyn FnMut(Option<&str>) -> Write + Send);
 
+/// What an [`Store::update_owned`] closure decides: the write for its key, and other
+/// keys to remove in the same atomic step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// What to do with the key itself.
+    pub write: Write,
+    /// Other keys to remove with it.
+    pub also_delete: Vec<(Ns, String)>,
+}
+
+/// An owned update closure for [`Store::update_owned`]. Like [`UpdateFn`] it may run
+/// more than once, so it reports what it saw only through what it captures, and the
+/// last run is the one that counted.
+pub type OwnedUpdateFn = Box<dyn FnMut(Option<&str>) -> Decision + Send + 'static>;
+
 /// The state interface. See the module docs.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -204,6 +219,31 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: Millis,
         f: UpdateFn<'_>,
     ) -> Result<(), StoreError>;
+
+    /// [`Store::update`] with an owned closure, which a backend may run where the data
+    /// is (SQLite: on its writer thread, one round trip instead of a read and a
+    /// compare-and-set), and which may also remove other keys, all in one atomic
+    /// step. The default runs the `update` loop, then the deletes (not atomic across
+    /// keys); Redis would use `WATCH`/`MULTI` with the deletes inside the `MULTI`.
+    async fn update_owned(
+        &self,
+        ns: Ns,
+        key: &str,
+        now: Millis,
+        mut f: OwnedUpdateFn,
+    ) -> Result<(), StoreError> {
+        let mut deletes = Vec::new();
+        let mut decide = |cur: Option<&str>| {
+            let d = f(cur);
+            deletes = d.also_delete;
+            d.write
+        };
+        self.update(ns, key, now, &mut decide).await?;
+        for (ns, key) in deletes {
+            self.delete(ns, &key, now).await?;
+        }
+        Ok(())
+    }
 
     /// Checks every quota and, only if all have room, counts one event under each
     /// distinct key. Several checks may share a key to apply several windows to one

@@ -5,7 +5,9 @@
 //! connection keeps every multi-statement operation atomic. Schema changes are
 //! numbered migrations tracked in `PRAGMA user_version`.
 
-use super::{Millis, Ns, PutItem, QuotaCheck, QuotaDenied, Store, StoreError, UpdateFn, Write};
+use super::{
+    Millis, Ns, OwnedUpdateFn, PutItem, QuotaCheck, QuotaDenied, Store, StoreError, UpdateFn, Write,
+};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -181,6 +183,23 @@ fn upsert(
     Ok(())
 }
 
+fn remove(c: &Connection, ns: Ns, key: &str) -> Result<(), StoreError> {
+    c.prepare_cached("DELETE FROM kv WHERE ns = ?1 AND key = ?2")
+        .map_err(backend)?
+        .execute(params![ns.as_str(), key])
+        .map_err(backend)?;
+    Ok(())
+}
+
+/// Carries out an update's decision for `key`.
+fn apply(c: &Connection, ns: Ns, key: &str, write: &Write) -> Result<(), StoreError> {
+    match write {
+        Write::Keep => Ok(()),
+        Write::Put(v, exp) => upsert(c, ns, key, v, *exp),
+        Write::Delete => remove(c, ns, key),
+    }
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
@@ -262,11 +281,7 @@ impl Store for SqliteStore {
         let key = key.to_owned();
         self.with(move |c| {
             let existed = live_value(c, ns, &key, now)?.is_some();
-            c.execute(
-                "DELETE FROM kv WHERE ns = ?1 AND key = ?2",
-                params![ns.as_str(), key],
-            )
-            .map_err(backend)?;
+            remove(c, ns, &key)?;
             Ok(existed)
         })
         .await
@@ -292,17 +307,7 @@ impl Store for SqliteStore {
                     if live_value(c, ns, &key_owned, now)? != expected {
                         return Ok(false);
                     }
-                    match &decision {
-                        Write::Keep => {}
-                        Write::Put(v, exp) => upsert(c, ns, &key_owned, v, *exp)?,
-                        Write::Delete => {
-                            c.execute(
-                                "DELETE FROM kv WHERE ns = ?1 AND key = ?2",
-                                params![ns.as_str(), key_owned],
-                            )
-                            .map_err(backend)?;
-                        }
-                    }
+                    apply(c, ns, &key_owned, &decision)?;
                     Ok(true)
                 })
                 .await?;
@@ -310,6 +315,26 @@ impl Store for SqliteStore {
                 return Ok(());
             }
         }
+    }
+
+    async fn update_owned(
+        &self,
+        ns: Ns,
+        key: &str,
+        now: Millis,
+        mut f: OwnedUpdateFn,
+    ) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.with(move |c| {
+            let current = live_value(c, ns, &key, now)?;
+            let decision = f(current.as_deref());
+            apply(c, ns, &key, &decision.write)?;
+            for (other_ns, other_key) in &decision.also_delete {
+                remove(c, *other_ns, other_key)?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn quota_acquire(

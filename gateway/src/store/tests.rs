@@ -272,6 +272,74 @@ async fn put_if_absent_with_stores_the_claim_and_the_rest_or_nothing() {
 }
 
 #[tokio::test]
+async fn update_owned_writes_its_key_and_removes_the_others_in_one_step() {
+    let (_d, s) = open();
+    s.put(Ns::Verification, "ver_a", "pending".into(), None, 0)
+        .await
+        .unwrap();
+    s.put(
+        Ns::PendingVerification,
+        "loc:+7:login",
+        "ver_a".into(),
+        None,
+        0,
+    )
+    .await
+    .unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let out = seen.clone();
+    s.update_owned(
+        Ns::Verification,
+        "ver_a",
+        1,
+        Box::new(move |cur| {
+            *out.lock().unwrap() = cur.map(str::to_owned);
+            Decision {
+                write: Write::Put("approved".into(), None),
+                also_delete: vec![(Ns::PendingVerification, "loc:+7:login".into())],
+            }
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(seen.lock().unwrap().as_deref(), Some("pending"));
+    assert_eq!(
+        s.get(Ns::Verification, "ver_a", 2)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("approved")
+    );
+    assert!(
+        s.get(Ns::PendingVerification, "loc:+7:login", 2)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // An absent key is seen as None; `Keep` writes nothing.
+    s.update_owned(
+        Ns::Verification,
+        "ver_missing",
+        3,
+        Box::new(|cur| {
+            assert!(cur.is_none());
+            Decision {
+                write: Write::Keep,
+                also_delete: Vec::new(),
+            }
+        }),
+    )
+    .await
+    .unwrap();
+    assert!(
+        s.get(Ns::Verification, "ver_missing", 3)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
 async fn prune_removes_expired_rows_only() {
     let (_d, s) = open();
     s.put(Ns::Message, "old", "x".into(), Some(10), 0)
