@@ -64,14 +64,6 @@ impl SqliteStore {
             .map_err(backend)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(backend)?;
-        if let Ok(v) = std::env::var("EXP_CKPT") {
-            conn.pragma_update(None, "wal_autocheckpoint", v.parse::<i64>().unwrap_or(1000))
-                .map_err(backend)?;
-        }
-        if let Ok(v) = std::env::var("EXP_CACHE") {
-            conn.pragma_update(None, "cache_size", v.parse::<i64>().unwrap_or(-2000))
-                .map_err(backend)?;
-        }
         migrate(&conn)?;
         Ok(Self {
             writer: writer::Writer::spawn(conn)?,
@@ -354,24 +346,28 @@ impl Store for SqliteStore {
                     Some(check.window_ms)
                 } else {
                     let since = now - check.window_ms;
-                    let same_key = checks.iter().filter(|o| o.key == check.key);
-                    let (max_limit, max_window) = same_key.fold((0, 0), |(l, w), o| {
-                        (l.max(o.limit), w.max(o.window_ms))
-                    });
-                    let oldest_counted = if checks.iter().filter(|o| o.key == check.key).count() > 1
-                        && max_limit <= SHARED_READ_MAX
-                    {
+                    let (shared_by, max_limit, max_window) = checks
+                        .iter()
+                        .filter(|o| o.key == check.key)
+                        .fold((0, 0, 0), |(n, l, w), o| {
+                            (n + 1, l.max(o.limit), w.max(o.window_ms))
+                        });
+                    let oldest_counted = if shared_by > 1 && max_limit <= SHARED_READ_MAX {
                         // A phone's cooldown, hour and day: the newest `max_limit` events
                         // of the longest window, read once, answer every window (events
                         // within a shorter window are a prefix of these).
-                        if !recent.iter().any(|(k, _)| *k == check.key) {
-                            let rows = recent_events(c, &check.key, now - max_window, max_limit)?;
-                            recent.push((&check.key, rows));
-                        }
-                        recent
-                            .iter()
-                            .find(|(k, _)| *k == check.key)
-                            .and_then(|(_, rows)| rows.get(check.limit as usize - 1))
+                        let at = match recent.iter().position(|(k, _)| *k == check.key) {
+                            Some(at) => at,
+                            None => {
+                                let rows =
+                                    recent_events(c, &check.key, now - max_window, max_limit)?;
+                                recent.push((&check.key, rows));
+                                recent.len() - 1
+                            }
+                        };
+                        recent[at]
+                            .1
+                            .get(check.limit as usize - 1)
                             .copied()
                             .filter(|at| *at > since)
                     } else {
