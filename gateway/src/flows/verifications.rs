@@ -308,8 +308,9 @@ async fn create(
     let cfg = &state.config.verification;
     // A new verification: claim the pending slot and store the verification in one
     // write, so that concurrent starts share one and none ever finds the claim
-    // without its verification (it would take it for stale). Stored before sending,
-    // so a concurrent start finds it and re-sends the same code.
+    // without its verification (it would take it for stale). Stored before sending:
+    // a concurrent start finds it and answers 409 until this first send is stored,
+    // then re-sends the same code.
     let id = new_id("ver");
     let salt = random_bytes();
     let code = state.secret.derive_code(&salt, cfg.code_length);
