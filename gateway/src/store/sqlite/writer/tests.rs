@@ -1,7 +1,7 @@
 use super::*;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::{Sender, channel};
 use std::task::{Context, Poll, Waker};
 
 /// A writer on a fresh file database with one table, and a path for a second reader.
@@ -42,12 +42,19 @@ fn committed(path: &std::path::Path) -> Vec<i64> {
         .unwrap()
 }
 
-/// Blocks the writer until `release` is sent or dropped; runs again at once if replayed.
-fn wait(rx: Receiver<()>) -> impl FnMut(&Connection) -> Result<(), StoreError> {
-    move |_| {
-        let _ = rx.recv();
+/// Queues an operation that blocks the writer until `release` is sent or dropped (and
+/// runs through at once if replayed), and returns only once it is running: its batch
+/// then holds it alone, and everything queued next lands together in the next batch.
+fn hold(w: &Writer) -> (Pin<Box<impl Future<Output = Result<(), StoreError>>>>, Sender<()>) {
+    let (release, held) = channel();
+    let (started_tx, started) = channel();
+    let op = queue(w.run(move |_| {
+        let _ = started_tx.send(());
+        let _ = held.recv();
         Ok(())
-    }
+    }));
+    started.recv().unwrap();
+    (op, release)
 }
 
 fn count(c: &Connection) -> Result<i64, StoreError> {
@@ -59,8 +66,7 @@ fn count(c: &Connection) -> Result<i64, StoreError> {
 async fn queued_ops_share_one_commit_and_run_once() {
     let (_d, path, w) = setup();
     // `hold` keeps the thread busy until everything else is queued behind it.
-    let (release, held) = channel();
-    let hold = queue(w.run(wait(held)));
+    let (hold, release) = hold(&w);
     let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let r = runs.clone();
     let ok1 = queue(w.run(move |c| {
@@ -90,8 +96,7 @@ async fn queued_ops_share_one_commit_and_run_once() {
 #[tokio::test]
 async fn a_failure_undoes_only_its_own_writes_and_the_rest_are_replayed_alone() {
     let (_d, path, w) = setup();
-    let (release, held) = channel();
-    let hold = queue(w.run(wait(held)));
+    let (hold, release) = hold(&w);
     let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let r = runs.clone();
     let ok1 = queue(w.run(move |c| {
@@ -122,8 +127,7 @@ async fn a_failure_undoes_only_its_own_writes_and_the_rest_are_replayed_alone() 
 #[tokio::test]
 async fn a_panicking_op_fails_alone_and_the_writer_keeps_serving() {
     let (_d, path, w) = setup();
-    let (release, held) = channel();
-    let hold = queue(w.run(wait(held)));
+    let (hold, release) = hold(&w);
     let panics = queue(w.run(|c| -> Result<(), StoreError> {
         insert(c, 7)?;
         panic!("a bug in an operation");
