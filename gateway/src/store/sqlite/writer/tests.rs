@@ -45,7 +45,12 @@ fn committed(path: &std::path::Path) -> Vec<i64> {
 /// Queues an operation that blocks the writer until `release` is sent or dropped (and
 /// runs through at once if replayed), and returns only once it is running: its batch
 /// then holds it alone, and everything queued next lands together in the next batch.
-fn hold(w: &Writer) -> (Pin<Box<impl Future<Output = Result<(), StoreError>>>>, Sender<()>) {
+fn hold(
+    w: &Writer,
+) -> (
+    Pin<Box<impl Future<Output = Result<(), StoreError>>>>,
+    Sender<()>,
+) {
     let (release, held) = channel();
     let (started_tx, started) = channel();
     let op = queue(w.run(move |_| {
