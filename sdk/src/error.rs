@@ -164,3 +164,55 @@ pub enum CallbackError {
         message: String,
     },
 }
+
+/// Milliseconds to wait, from an HTTP `Retry-After` value: delay-seconds (`"120"`) or an
+/// HTTP-date (`"Wed, 21 Oct 2026 07:28:00 GMT"`, counted from now; a date already past
+/// is `0`), as RFC 9110 §10.2.3 allows both. `None` for anything else. Never panics,
+/// however large the number. For [`AdapterError::Throttled`]'s `retry_after_ms`.
+pub fn retry_after_ms(value: &str) -> Option<u64> {
+    retry_after_ms_at(value, std::time::SystemTime::now())
+}
+
+/// [`retry_after_ms`] as of `now`.
+pub fn retry_after_ms_at(value: &str, now: std::time::SystemTime) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(secs.saturating_mul(1000));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    let wait = at.duration_since(now).unwrap_or_default();
+    Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX))
+}
+
+#[cfg(test)]
+mod retry_after_tests {
+    use super::*;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn delay_seconds_and_http_dates() {
+        // 2026-10-21T07:28:00Z
+        let now = UNIX_EPOCH + Duration::from_secs(1_792_567_680);
+        assert_eq!(retry_after_ms_at("120", now), Some(120_000));
+        assert_eq!(retry_after_ms_at(" 0 ", now), Some(0));
+        assert_eq!(
+            retry_after_ms_at("18446744073709551615", now),
+            Some(u64::MAX)
+        );
+        assert_eq!(
+            retry_after_ms_at("Wed, 21 Oct 2026 07:28:30 GMT", now),
+            Some(30_000)
+        );
+        assert_eq!(
+            retry_after_ms_at("Wed, 21 Oct 2026 07:27:00 GMT", now),
+            Some(0)
+        );
+        for bad in ["", "-5", "1.5", "soon", "Wed, 99 Oct 2026 07:28:00 GMT"] {
+            assert_eq!(retry_after_ms_at(bad, now), None, "{bad:?}");
+        }
+        let later = SystemTime::now() + Duration::from_secs(3600);
+        let header = httpdate::fmt_http_date(later);
+        let ms = retry_after_ms(&header).unwrap();
+        assert!((3_590_000..=3_600_000).contains(&ms), "{ms}");
+    }
+}

@@ -20,7 +20,7 @@ pub mod secret;
 pub mod types;
 
 pub use adapter::{Adapter, CreateContext};
-pub use error::{AdapterError, CallbackError};
+pub use error::{AdapterError, CallbackError, retry_after_ms};
 pub use secret::Secret;
 pub use types::*;
 

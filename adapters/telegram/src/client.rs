@@ -151,8 +151,7 @@ impl GatewayClient {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(|s| s.saturating_mul(1000));
+            .and_then(gateway_sdk::retry_after_ms);
         let bytes = response.bytes().await.map_err(reqwest_failure)?;
         match serde_json::from_slice::<Envelope>(&bytes) {
             Ok(Envelope {

@@ -132,9 +132,7 @@ pub fn map_response(
     if (200..300).contains(&status) {
         return parse_created(body);
     }
-    let retry_after_ms = retry_after
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(|s| s * 1000);
+    let retry_after_ms = retry_after.and_then(gateway_sdk::retry_after_ms);
     let err: Option<TwilioErrorBody> = serde_json::from_slice(body).ok();
     let code = err.as_ref().and_then(|e| e.code);
     let message = err

@@ -146,8 +146,7 @@ impl CloudClient {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(|s| s.saturating_mul(1000));
+            .and_then(gateway_sdk::retry_after_ms);
         let bytes = response.bytes().await.map_err(transport_error)?;
         if !(200..300).contains(&status) {
             let body = serde_json::from_slice::<GraphErrorBody>(&bytes).ok();
