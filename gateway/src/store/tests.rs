@@ -86,26 +86,37 @@ async fn concurrent_put_if_absent_has_one_winner() {
 #[tokio::test]
 async fn update_is_atomic_under_concurrency() {
     let (_d, s) = open();
+    let s: std::sync::Arc<dyn Store> = std::sync::Arc::new(s);
     let mut tasks = Vec::new();
     for _ in 0..25 {
         let s = s.clone();
         tasks.push(tokio::spawn(async move {
-            let mut f = |cur: Option<&str>| {
+            s.update(Ns::Meta, "counter", 0, |cur| {
                 let n: u32 = cur.map(|v| v.parse().unwrap()).unwrap_or(0);
-                Write::Put((n + 1).to_string(), None)
-            };
-            s.update(Ns::Meta, "counter", 0, &mut f).await.unwrap();
+                (Write::Put((n + 1).to_string(), None), n + 1)
+            })
+            .await
+            .unwrap()
         }));
     }
+    let mut written = Vec::new();
     for t in tasks {
-        t.await.unwrap();
+        written.push(t.await.unwrap());
     }
     assert_eq!(
         s.get(Ns::Meta, "counter", 0).await.unwrap().as_deref(),
         Some("25")
     );
-    let mut del = |_: Option<&str>| Write::Delete;
-    s.update(Ns::Meta, "counter", 0, &mut del).await.unwrap();
+    // Each caller gets the value of the run whose write counted, not of a retried one.
+    written.sort_unstable();
+    assert_eq!(written, (1..=25).collect::<Vec<u32>>());
+    let was = s
+        .update(Ns::Meta, "counter", 0, |cur| {
+            (Write::Delete, cur.map(str::to_owned))
+        })
+        .await
+        .unwrap();
+    assert_eq!(was.as_deref(), Some("25"));
     assert_eq!(s.get(Ns::Meta, "counter", 0).await.unwrap(), None);
 }
 
@@ -286,23 +297,18 @@ async fn update_owned_writes_its_key_and_removes_the_others_in_one_step() {
     )
     .await
     .unwrap();
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let out = seen.clone();
-    s.update_owned(
-        Ns::Verification,
-        "ver_a",
-        1,
-        Box::new(move |cur| {
-            *out.lock().unwrap() = cur.map(str::to_owned);
-            Decision {
+    let s: std::sync::Arc<dyn Store> = std::sync::Arc::new(s);
+    let seen = s
+        .update_owned(Ns::Verification, "ver_a", 1, |cur| {
+            let decision = Decision {
                 write: Write::Put("approved".into(), None),
                 also_delete: vec![(Ns::PendingVerification, "loc:+7:login".into())],
-            }
-        }),
-    )
-    .await
-    .unwrap();
-    assert_eq!(seen.lock().unwrap().as_deref(), Some("pending"));
+            };
+            (decision, cur.map(str::to_owned))
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen.as_deref(), Some("pending"));
     assert_eq!(
         s.get(Ns::Verification, "ver_a", 2)
             .await
@@ -317,20 +323,17 @@ async fn update_owned_writes_its_key_and_removes_the_others_in_one_step() {
             .is_none()
     );
     // An absent key is seen as None; `Keep` writes nothing.
-    s.update_owned(
-        Ns::Verification,
-        "ver_missing",
-        3,
-        Box::new(|cur| {
-            assert!(cur.is_none());
-            Decision {
+    let seen_none = s
+        .update_owned(Ns::Verification, "ver_missing", 3, |cur| {
+            let decision = Decision {
                 write: Write::Keep,
                 also_delete: Vec::new(),
-            }
-        }),
-    )
-    .await
-    .unwrap();
+            };
+            (decision, cur.is_none())
+        })
+        .await
+        .unwrap();
+    assert!(seen_none);
     assert!(
         s.get(Ns::Verification, "ver_missing", 3)
             .await
