@@ -274,7 +274,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn prune(&self, now: Millis) -> Result<u64, StoreError>;
 }
 
-impl dyn Store {
+impl dyn Store + '_ {
     /// Atomically reads, decides and writes one key: `f` sees the current value
     /// (`None` if absent or expired) and returns what to write and a value for the
     /// caller, which this returns (from the run whose write counted: `f` may run more
