@@ -13,7 +13,7 @@ use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::render::Renderer;
 use crate::state::AppState;
-use crate::store::{SqliteStore, Store, millis};
+use crate::store::{RedisStore, SqliteStore, Store, StoreBackend, millis};
 use actix_web::{HttpServer, web};
 use anyhow::Context;
 use std::future::Future;
@@ -35,16 +35,45 @@ pub fn adapters_dir(config: &Config) -> PathBuf {
 /// Builds the shared state for `config` with real components.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let store = SqliteStore::open(&config.store.data_dir, config.store.busy_timeout)
-        .with_context(|| format!("opening the store in `{}`", config.store.data_dir.display()))?;
+    let store = open_store(&config).await?;
     let ctx = HostContext {
         data_dir: config.store.data_dir.clone(),
         public_url: config.server.public_url.clone(),
     };
     let adapters = Adapters::load(&adapters_dir(&config), &config.adapters, &ctx)
         .context("loading adapters")?;
-    state_with(config, clock, Arc::new(store), adapters).await
+    state_with(config, clock, store, adapters).await
 }
+
+/// Opens the configured backend (`[store] backend`).
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match config.store.backend {
+        StoreBackend::Sqlite => Arc::new(
+            SqliteStore::open(&config.store.data_dir, config.store.busy_timeout).with_context(
+                || format!("opening the store in `{}`", config.store.data_dir.display()),
+            )?,
+        ),
+        StoreBackend::Redis => Arc::new(
+            RedisStore::connect(&config.store.redis)
+                .await
+                .context("connecting to Redis (`[store.redis]`)")?,
+        ),
+    })
+}
+
+/// How long a location is served from memory: `store.location_cache_ttl`, but at most
+/// one second on a shared backend, so a change made through another instance is seen
+/// everywhere within a second.
+pub fn location_cache_ttl_ms(config: &Config) -> i64 {
+    let configured = i64::try_from(config.store.location_cache_ttl.as_millis()).unwrap_or(i64::MAX);
+    match config.store.backend {
+        StoreBackend::Sqlite => configured,
+        StoreBackend::Redis => configured.min(SHARED_LOCATION_CACHE_MS),
+    }
+}
+
+/// The longest a location stays cached on a shared backend.
+pub const SHARED_LOCATION_CACHE_MS: i64 = 1_000;
 
 /// Builds the shared state from parts (tests inject a manual clock and in-process adapters).
 pub async fn state_with(
@@ -66,9 +95,7 @@ pub async fn state_with(
     for a in adapters.iter() {
         metrics.set_adapter_up(a.name(), true);
     }
-    let locations = LocationCache::new(
-        i64::try_from(config.store.location_cache_ttl.as_millis()).unwrap_or(i64::MAX),
-    );
+    let locations = LocationCache::new(location_cache_ttl_ms(&config));
     Ok(AppState {
         locations: Arc::new(locations),
         api_keys: ApiKeys::from_config(&config.auth.api_keys),
