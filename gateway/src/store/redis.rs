@@ -45,7 +45,8 @@ pub(crate) mod testing;
 pub use config::{RedisConfig, StoreBackend};
 
 use super::{
-    Millis, Ns, OwnedUpdateFn, PutItem, QuotaCheck, QuotaDenied, Store, StoreError, UpdateFn, Write,
+    Decision, Millis, Ns, OwnedUpdateFn, PutItem, QuotaCheck, QuotaDenied, Store, StoreError,
+    UpdateFn, Write,
 };
 use async_trait::async_trait;
 use conn::{Conn, Pool, store_error};
@@ -162,12 +163,12 @@ impl RedisStore {
         ns: Ns,
         key: &str,
         now: Millis,
-        f: &mut (dyn FnMut(Option<&str>) -> (Write, Vec<(Ns, String)>) + Send),
+        f: &mut (dyn FnMut(Option<&str>) -> Decision + Send),
     ) -> Result<(), StoreError> {
         loop {
             let raw = self.raw(ns, key).await?;
             let live = raw.as_deref().and_then(|r| decode(r, now));
-            let (write, also_delete) = f(live);
+            let Decision { write, also_delete } = f(live);
             if write == Write::Keep && also_delete.is_empty() {
                 return Ok(());
             }
@@ -221,7 +222,10 @@ impl Store for RedisStore {
 
     async fn get(&self, ns: Ns, key: &str, now: Millis) -> Result<Option<String>, StoreError> {
         let raw = self.raw(ns, key).await?;
-        Ok(raw.as_deref().and_then(|r| decode(r, now)).map(str::to_owned))
+        Ok(raw
+            .as_deref()
+            .and_then(|r| decode(r, now))
+            .map(str::to_owned))
     }
 
     async fn put(
@@ -232,7 +236,11 @@ impl Store for RedisStore {
         expires_at: Option<Millis>,
         now: Millis,
     ) -> Result<bool, StoreError> {
-        let (k, v, ttl) = (self.key(ns, key), encode(&value, expires_at), ttl_arg(expires_at, now));
+        let (k, v, ttl) = (
+            self.key(ns, key),
+            encode(&value, expires_at),
+            ttl_arg(expires_at, now),
+        );
         let old: Option<String> = self
             .run(|mut c| async move {
                 let mut cmd = redis::cmd("SET");
@@ -308,8 +316,11 @@ impl Store for RedisStore {
         now: Millis,
         f: UpdateFn<'_>,
     ) -> Result<(), StoreError> {
-        self.update_loop(ns, key, now, &mut |cur| (f(cur), Vec::new()))
-            .await
+        self.update_loop(ns, key, now, &mut |cur| Decision {
+            write: f(cur),
+            also_delete: Vec::new(),
+        })
+        .await
     }
 
     async fn update_owned(
@@ -319,11 +330,7 @@ impl Store for RedisStore {
         now: Millis,
         mut f: OwnedUpdateFn,
     ) -> Result<(), StoreError> {
-        self.update_loop(ns, key, now, &mut |cur| {
-            let d = f(cur);
-            (d.write, d.also_delete)
-        })
-        .await
+        self.update_loop(ns, key, now, &mut |cur| f(cur)).await
     }
 
     async fn quota_acquire(

@@ -72,6 +72,74 @@ mod redis_standalone {
     all_cases!(one_test_per_case);
 }
 
+mod redis_outage {
+    use super::*;
+    use crate::store::redis::testing;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lost_server_is_busy_then_the_store_recovers_by_itself() {
+        let server = testing::Server::standalone();
+        let port = server.port;
+        let store = testing::standalone_store(&server).await;
+        store
+            .put(Ns::Location, "l", "v".into(), None, 0)
+            .await
+            .unwrap();
+        drop(server);
+        // Every kind of operation fails as Busy (503 store_unavailable), none panics.
+        let err = store.get(Ns::Location, "l", 0).await.unwrap_err();
+        assert!(err.is_busy(), "{err}");
+        let err = store
+            .quota_acquire(
+                &[QuotaCheck {
+                    key: "k".into(),
+                    window_ms: 1000,
+                    limit: 1,
+                }],
+                0,
+            )
+            .await
+            .unwrap_err();
+        assert!(err.is_busy(), "{err}");
+        assert!(store.ping().await.unwrap_err().is_busy());
+        // Back on the same port (empty: this one keeps no data): the same store
+        // object reconnects without help.
+        let _again = testing::Server::standalone_on(port);
+        let mut answered = false;
+        for _ in 0..100 {
+            if store.ping().await.is_ok() {
+                answered = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(answered, "the store did not reconnect");
+        assert!(
+            store
+                .put_if_absent(Ns::Location, "l", "w".into(), None, 0)
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn connecting_to_nothing_fails_naming_the_key_not_the_url() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let cfg = RedisConfig {
+            url: Some(gateway_sdk::Secret::new(format!(
+                "redis://:hunter2pass@127.0.0.1:{port}"
+            ))),
+            ..RedisConfig::default()
+        };
+        let err = RedisStore::connect(&cfg).await.unwrap_err().to_string();
+        assert!(err.contains("store.redis.url"), "{err}");
+        assert!(!err.contains("hunter2pass"), "{err}");
+    }
+}
+
 mod redis_cluster {
     use super::*;
     use crate::store::redis::testing;

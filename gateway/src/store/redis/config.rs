@@ -68,7 +68,10 @@ impl RedisConfig {
                 );
             }
             (Some(_), false) => {
-                return bad("cluster_nodes", "set either `url` or `cluster_nodes`, not both");
+                return bad(
+                    "cluster_nodes",
+                    "set either `url` or `cluster_nodes`, not both",
+                );
             }
             _ => {}
         }

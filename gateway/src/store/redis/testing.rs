@@ -34,8 +34,16 @@ impl Drop for Server {
 
 impl Server {
     fn spawn(extra: &[&str]) -> Self {
+        Self::spawn_on(free_port(), extra)
+    }
+
+    /// A standalone server on a given port (to restart one where clients expect it).
+    pub(crate) fn standalone_on(port: u16) -> Self {
+        Self::spawn_on(port, &[])
+    }
+
+    fn spawn_on(port: u16, extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
         let mut cmd = Command::new("redis-server");
         cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
@@ -111,7 +119,10 @@ impl Cluster {
                 ])
             })
             .collect();
-        let addrs: Vec<String> = nodes.iter().map(|n| format!("127.0.0.1:{}", n.port)).collect();
+        let addrs: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
         let out = Command::new("redis-cli")
             .args(["--cluster", "create"])
             .args(&addrs)
@@ -158,5 +169,7 @@ pub(crate) async fn cluster_store(cluster: &Cluster) -> RedisStore {
         key_prefix: unique_prefix(),
         ..RedisConfig::default()
     };
-    RedisStore::connect(&cfg).await.expect("connect to the cluster")
+    RedisStore::connect(&cfg)
+        .await
+        .expect("connect to the cluster")
 }

@@ -427,9 +427,15 @@ pub(super) async fn concurrent_update_owned_decides_once(s: S) {
     s.put(Ns::Verification, "ver_c", "pending".into(), Some(10_000), 0)
         .await
         .unwrap();
-    s.put(Ns::PendingVerification, "loc:+7:c", "ver_c".into(), Some(10_000), 0)
-        .await
-        .unwrap();
+    s.put(
+        Ns::PendingVerification,
+        "loc:+7:c",
+        "ver_c".into(),
+        Some(10_000),
+        0,
+    )
+    .await
+    .unwrap();
     let winners = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for _ in 0..20 {
@@ -469,7 +475,10 @@ pub(super) async fn concurrent_update_owned_decides_once(s: S) {
     }
     assert_eq!(winners.load(std::sync::atomic::Ordering::SeqCst), 1);
     assert_eq!(
-        s.get(Ns::Verification, "ver_c", 6).await.unwrap().as_deref(),
+        s.get(Ns::Verification, "ver_c", 6)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("approved")
     );
     assert!(
@@ -507,16 +516,24 @@ pub(super) async fn expiry_follows_the_callers_clock_everywhere(s: S) {
     // Far-future and never-expiring values, and values with separators and
     // non-ASCII text, come back unchanged.
     let odd = "a|b|{\"t\":\"Салон ✂\"}";
-    s.put(Ns::Location, "odd", odd.into(), None, 0).await.unwrap();
+    s.put(Ns::Location, "odd", odd.into(), None, 0)
+        .await
+        .unwrap();
     s.put(Ns::Location, "far", "f".into(), Some(i64::MAX / 2), 0)
         .await
         .unwrap();
     assert_eq!(
-        s.get(Ns::Location, "odd", i64::MAX / 4).await.unwrap().as_deref(),
+        s.get(Ns::Location, "odd", i64::MAX / 4)
+            .await
+            .unwrap()
+            .as_deref(),
         Some(odd)
     );
     assert_eq!(
-        s.get(Ns::Location, "far", i64::MAX / 4).await.unwrap().as_deref(),
+        s.get(Ns::Location, "far", i64::MAX / 4)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("f")
     );
 }
