@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 
 mod kannel;
 
-
 /// What every scenario shares.
 pub struct Ctx {
     bin_dir: PathBuf,

@@ -120,7 +120,16 @@ impl Boxes {
         wait_listening(local(boxp), "bearerbox (box port)", &bb_log)?;
         let fakesmsc = spawn(
             Command::new(FAKESMSC)
-                .args(["-H", "127.0.0.1", "-r", &smsc.to_string(), "-m", "0", "-v", "1"])
+                .args([
+                    "-H",
+                    "127.0.0.1",
+                    "-r",
+                    &smsc.to_string(),
+                    "-m",
+                    "0",
+                    "-v",
+                    "1",
+                ])
                 .arg("123 234 text nop"),
             &dir.join("fakesmsc.out"),
         )?;
@@ -128,7 +137,11 @@ impl Boxes {
             Command::new("smsbox").arg("-v").arg("2").arg(&conf_path),
             &dir.join("smsbox.out"),
         )?;
-        wait_listening(local(sendsms), "smsbox (sendsms port)", &dir.join("smsbox.out"))?;
+        wait_listening(
+            local(sendsms),
+            "smsbox (sendsms port)",
+            &dir.join("smsbox.out"),
+        )?;
         Ok(Boxes {
             bearerbox,
             smsbox,
@@ -261,6 +274,12 @@ impl Ctx {
             eprintln!("kannel: accepted {accepted} but the fake SMSC received {delivered}");
             row.errors += accepted.abs_diff(delivered);
         }
-        Ok((row, Delivery { accepted, delivered }))
+        Ok((
+            row,
+            Delivery {
+                accepted,
+                delivered,
+            },
+        ))
     }
 }
