@@ -9,3 +9,4 @@ mod observability;
 mod preview;
 mod providers;
 mod scale_out;
+mod shipped;
