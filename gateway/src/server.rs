@@ -4,16 +4,16 @@
 
 use crate::adapters::AdapterKinds;
 use crate::adapters::{Adapters, HostContext};
-use crate::api::locations::LocationCache;
+use crate::app::build_app;
+use crate::auth::ApiKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::connections::{Connections, RotateReport};
-use crate::flows::secret::ServerSecret;
-use crate::http::auth::ApiKeys;
-use crate::http::routes::build_app;
 use crate::limits::Limits;
+use crate::locations::LocationCache;
 use crate::metrics::Metrics;
 use crate::render::Renderer;
+use crate::secret::ServerSecret;
 use crate::state::AppState;
 use crate::store::{RedisStore, SqliteStore, Store, StoreBackend, millis};
 use crate::vault::Vault;

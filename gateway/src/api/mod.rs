@@ -2,7 +2,9 @@
 //! the work is in `flows`.
 
 pub mod adapters;
+pub mod callbacks;
 pub mod locations;
+pub mod messages;
 pub mod openapi;
 pub mod preview;
 pub mod system;

@@ -4,7 +4,6 @@
 //! (`company_name`, `location_name`, `template`, `language`, optional `phone`), or raw
 //! `text`, which is only segmented (GSM 03.38 / UCS-2 as carriers count it).
 
-use crate::api::locations;
 use crate::error::ApiError;
 use crate::flows::send::parse_phone;
 use crate::http::json::JsonBody;
@@ -108,7 +107,7 @@ pub async fn preview(
                 "Send either `location_id` or inline settings, not both.",
             ));
         }
-        let loc = locations::load(&state, id).await?;
+        let loc = state.location(id).await?;
         (
             loc.company_name,
             loc.location_name,
@@ -139,7 +138,7 @@ pub async fn preview(
     let code = input
         .code
         .unwrap_or_else(|| "0".repeat(usize::from(state.config.verification.code_length)));
-    crate::flows::messages::check_code(&code)?;
+    crate::api::messages::check_code(&code)?;
     let rendered = state
         .renderer
         .render(&RenderRequest {

@@ -3,7 +3,8 @@
 
 use crate::error::ApiError;
 use crate::flows::tokens::{self, Inactive};
-use crate::flows::{Purpose, idempotency, verifications};
+use crate::flows::{Purpose, verifications};
+use crate::http::idempotency;
 use crate::http::json::JsonBody;
 use crate::state::AppState;
 use actix_web::http::StatusCode;

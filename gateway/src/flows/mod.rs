@@ -5,13 +5,9 @@
 //! channels → limits → route → record); `messages` and `verifications` are the two
 //! ways in; `callbacks` brings delivery reports back.
 
-pub mod callbacks;
-pub mod idempotency;
-pub mod messages;
 pub mod observe;
 pub mod record;
 pub mod route;
-pub mod secret;
 pub mod send;
 pub mod tokens;
 pub mod verifications;

@@ -7,10 +7,10 @@ use super::Purpose;
 use super::record::{HistoryEntry, MessageRecord, new_id};
 use super::route::{self, Routed};
 use crate::adapters::AdapterInstance;
-use crate::api::locations::{self, Location};
 use crate::clock::rfc3339;
 use crate::error::ApiError;
 use crate::limits::SendSubject;
+use crate::locations::Location;
 use crate::phone::{self, Phone};
 use crate::render::{RenderError, RenderRequest, Rendered};
 use crate::state::AppState;
@@ -57,7 +57,7 @@ pub async fn resolve(
     phone: &str,
     purpose: Purpose,
 ) -> Result<(Location, Phone), ApiError> {
-    let location = locations::load(state, location_id).await?;
+    let location = state.location(location_id).await?;
     let phone = parse_phone(phone, location.country.as_deref())?;
     if !location.phone_confirmation.enabled {
         return Err(ApiError::new(

@@ -9,15 +9,15 @@
 
 use super::Purpose;
 use super::record::{MessageRecord, new_id};
-use super::secret::{ServerSecret, random_bytes};
 use super::send::{self, DispatchInput};
 use super::tokens::{self, Claims};
-use crate::api::locations::Location;
 use crate::clock::rfc3339;
 use crate::error::ApiError;
 use crate::limits::LimitRejection;
+use crate::locations::Location;
 use crate::metrics::{CheckResult, VerificationOutcome};
 use crate::phone::Phone;
+use crate::secret::{ServerSecret, random_bytes};
 use crate::state::AppState;
 use crate::store::{Decision, Millis, Ns, PutItem, Write, get_json, to_json};
 use actix_web::http::StatusCode;
@@ -537,7 +537,7 @@ pub async fn check_by_subject(
     purpose: Purpose,
     code: &str,
 ) -> Result<Value, ApiError> {
-    let location = crate::api::locations::load(state, location_id).await?;
+    let location = state.location(location_id).await?;
     let phone = send::parse_phone(phone, location.country.as_deref())?;
     let pkey = pending_key(&location.location_id, &phone.e164, purpose);
     match state

@@ -1,7 +1,6 @@
 //! The HTTP surface: routes, middleware, and the mapping of every failure onto
 //! problem+json.
 
-pub mod auth;
+pub mod idempotency;
 pub mod json;
 pub mod middleware;
-pub mod routes;

@@ -5,9 +5,9 @@
 //! its history. Reports for messages we do not know are acknowledged and counted, so a
 //! provider never retries them forever. Not behind the API key: providers sign instead.
 
-use super::record::MessageRecord;
-use super::send::provider_ref;
 use crate::error::ApiError;
+use crate::flows::record::MessageRecord;
+use crate::flows::send::provider_ref;
 use crate::state::AppState;
 use crate::store::{Ns, Write, to_json};
 use actix_web::http::StatusCode;

@@ -1,8 +1,7 @@
 //! The route table and the middleware stack, shared by the server and the tests.
 
-use crate::api::{adapters, locations, preview, system, verifications};
+use crate::api::{adapters, callbacks, locations, messages, preview, system, verifications};
 use crate::error::ApiError;
-use crate::flows::{callbacks, messages};
 use crate::http::json::BodyLimit;
 use crate::http::middleware::{observe, problem_safety_net, require_api_key};
 use crate::state::AppState;
