@@ -11,10 +11,9 @@ pub mod cache;
 pub use cache::LocationCache;
 
 use crate::adapters::Adapters;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::render::{Renderer, TemplateKind};
 use crate::store::{Millis, Ns, Store, get_json, to_json};
-use actix_web::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 use utoipa::ToSchema;
@@ -124,9 +123,7 @@ pub fn check_location_id(id: &str) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_location_id",
-            "Invalid location id",
+            ErrorCode::InvalidLocationId,
             "A location id is 1 to 64 characters of letters, digits, `-`, `_` and `.`.",
         )
         .with("field", "location_id"))
@@ -211,11 +208,7 @@ pub fn validate(
         None | Some("code_only") => TemplateKind::CodeOnly,
         Some("code_with_title") => TemplateKind::CodeWithTitle,
         Some(_) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "custom_template_not_available",
-                "Custom templates are not available",
-                "Only the two standard templates exist: `code_only` (\"Confirmation code: %CODE%\") and \
+            return Err(ApiError::new(ErrorCode::CustomTemplateNotAvailable, "Only the two standard templates exist: `code_only` (\"Confirmation code: %CODE%\") and \
                  `code_with_title` (\"Confirmation code for %SALON_TITLE%: %CODE%\").",
             )
             .with("field", "phone_confirmation.template")
@@ -227,9 +220,7 @@ pub fn validate(
             if adapters.get(name).is_none() {
                 let known: Vec<&str> = adapters.iter().map(|a| a.name()).collect();
                 return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "unknown_channel",
-                    "Unknown channel",
+                    ErrorCode::UnknownChannel,
                     format!(
                         "No adapter instance is named `{name}`; connected instances are: {}.",
                         if known.is_empty() {
@@ -333,9 +324,7 @@ pub async fn remove(
 
 fn not_found(id: &str) -> ApiError {
     ApiError::new(
-        StatusCode::NOT_FOUND,
-        "location_not_found",
-        "Location not found",
+        ErrorCode::LocationNotFound,
         format!("No location `{id}` is stored; create it with PUT /v1/locations/{id}."),
     )
 }

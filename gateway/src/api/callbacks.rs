@@ -5,7 +5,7 @@
 //! its history. Reports for messages we do not know are acknowledged and counted, so a
 //! provider never retries them forever. Not behind the API key: providers sign instead.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::flows::record::MessageRecord;
 use crate::flows::send::provider_ref;
 use crate::state::AppState;
@@ -45,8 +45,7 @@ pub async fn receive(
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner();
     let adapter = state.adapters.get(&name).cloned().ok_or_else(|| {
-        ApiError::new(StatusCode::NOT_FOUND, "adapter_not_found", "Unknown adapter instance",
-            format!("No adapter instance is named `{name}`; point the provider's callback URL at /v1/callbacks/<instance>."))
+        ApiError::new(ErrorCode::AdapterNotFound, format!("No adapter instance is named `{name}`; point the provider's callback URL at /v1/callbacks/<instance>."))
     })?;
     let request = CallbackRequest {
         method: req.method().to_string(),
@@ -66,13 +65,10 @@ pub async fn receive(
     let outcome = adapter.parse_callback(&request).map_err(|e| match e {
         CallbackError::Signature { message } => {
             tracing::warn!(adapter = %name, reason = %message, "callback signature refused");
-            ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", "Callback signature refused",
-                format!("The callback's signature does not verify ({message}); check the credentials configured for `{name}`."))
+            ApiError::new(ErrorCode::InvalidSignature, format!("The callback's signature does not verify ({message}); check the credentials configured for `{name}`."))
         }
-        CallbackError::Malformed { message } => ApiError::new(StatusCode::BAD_REQUEST, "malformed_callback",
-            "Malformed callback", format!("The callback could not be parsed: {message}.")),
-        CallbackError::Unsupported => ApiError::new(StatusCode::NOT_FOUND, "callbacks_not_supported",
-            "Callbacks not supported", format!("Adapter instance `{name}` does not take callbacks.")),
+        CallbackError::Malformed { message } => ApiError::new(ErrorCode::MalformedCallback, format!("The callback could not be parsed: {message}.")),
+        CallbackError::Unsupported => ApiError::new(ErrorCode::CallbacksNotSupported, format!("Adapter instance `{name}` does not take callbacks.")),
         CallbackError::Internal { message } => {
             tracing::error!(adapter = %name, error = %message, "adapter failed parsing a callback");
             ApiError::internal()

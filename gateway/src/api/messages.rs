@@ -1,6 +1,6 @@
 //! `POST /v1/messages` (the caller made the code) and `GET /v1/messages/{id}`.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::flows::Purpose;
 use crate::flows::record::MessageRecord;
 use crate::flows::send::{self, DispatchInput, SendInput};
@@ -110,11 +110,7 @@ pub async fn get(
     let record = get_json::<MessageRecord>(state.store.as_ref(), Ns::Message, &id, state.now_ms())
         .await?
         .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "message_not_found",
-                "Message not found",
-                format!("No message `{id}` is known; message records are kept for the configured retention."),
+            ApiError::new(ErrorCode::MessageNotFound, format!("No message `{id}` is known; message records are kept for the configured retention."),
             )
         })?;
     Ok(HttpResponse::Ok().json(record))

@@ -4,12 +4,11 @@
 //! (`company_name`, `location_name`, `template`, `language`, optional `phone`), or raw
 //! `text`, which is only segmented (GSM 03.38 / UCS-2 as carriers count it).
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::flows::send::parse_phone;
 use crate::http::json::JsonBody;
 use crate::render::{RenderRequest, TemplateKind, segment};
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
@@ -53,9 +52,7 @@ fn template_of(s: Option<&str>) -> Result<TemplateKind, ApiError> {
         None | Some("code_only") => Ok(TemplateKind::CodeOnly),
         Some("code_with_title") => Ok(TemplateKind::CodeWithTitle),
         Some(_) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "custom_template_not_available",
-            "Custom templates are not available",
+            ErrorCode::CustomTemplateNotAvailable,
             "Only `code_only` and `code_with_title` exist.",
         )
         .with("field", "template")),

@@ -5,8 +5,7 @@
 //! not JSON (400 `invalid_json`), wrong type, missing or unknown field (422
 //! `validation_failed` with `field`, via `serde_path_to_error`).
 
-use crate::error::ApiError;
-use actix_web::http::StatusCode;
+use crate::error::{ApiError, ErrorCode};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
@@ -58,9 +57,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         Box::pin(async move {
             if !content_type_ok {
                 return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "Unsupported media type",
+                    ErrorCode::UnsupportedMediaType,
                     "Send the body as JSON with `Content-Type: application/json`.",
                 ));
             }

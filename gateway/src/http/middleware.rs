@@ -2,7 +2,7 @@
 //! authentication for `/v1`, and a safety net that turns any error response not
 //! already in problem+json (actix's own 404/405/413 text bodies) into one.
 
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
 use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -119,11 +119,10 @@ pub fn problem_safety_net<B>(
         ),
         s if s >= 500 => ApiError::internal(),
         _ => ApiError::new(
-            status,
-            "bad_request",
-            "Bad request",
+            ErrorCode::BadRequest,
             "The request could not be handled as sent.",
-        ),
+        )
+        .with_status(status),
     };
     let res = ServiceResponse::new(req, err.error_response()).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
