@@ -2,6 +2,9 @@
 //! `shutdown` future completes, then finish in-flight requests (mini-redis style:
 //! shutdown is an argument, not a global).
 
+mod connections;
+pub mod drain;
+
 use crate::adapters::{Adapters, HostContext};
 use crate::api::locations::LocationCache;
 use crate::clock::{Clock, SystemClock};
@@ -14,12 +17,14 @@ use crate::metrics::Metrics;
 use crate::render::Renderer;
 use crate::state::AppState;
 use crate::store::{SqliteStore, Store, millis};
+use actix_web::http::KeepAlive;
 use actix_web::{HttpServer, web};
 use anyhow::Context;
 use std::future::Future;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The directory adapter libraries are loaded from: `adapters_dir` if set, else the
 /// directory of the running executable (so `target/debug` works in development).
@@ -53,11 +58,20 @@ pub async fn state_with(
     store: Arc<dyn Store>,
     adapters: Adapters,
 ) -> anyhow::Result<AppState> {
+    // The phone metadata is parsed on first use (most of a second in a debug build):
+    // done here, before listening, so no request waits for it.
+    let started = std::time::Instant::now();
+    crate::phone::warm();
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "phone numbering plan loaded"
+    );
     let renderer =
         Renderer::new(&config.render).context("checking [render] templates and operators")?;
     let limits = Limits::new(&config.limits, &throughputs(&config)).context("checking [limits]")?;
     let secret = ServerSecret::load(
         config.verification.secret.as_ref().map(|s| s.expose()),
+        &config.store.data_dir,
         store.as_ref(),
     )
     .await
@@ -96,31 +110,96 @@ pub fn throughputs(config: &Config) -> Vec<(String, u32, u32)> {
         .collect()
 }
 
-/// Serves on `listener` until `shutdown` completes, then drains in-flight requests for
-/// up to `server.shutdown_timeout`.
+/// How long shutdown lets in-flight requests run: `server.shutdown_timeout`, stretched
+/// to the longest a send can take (a reachability check and a send through every
+/// adapter in turn, each within the adapter's timeout, plus a second) so a
+/// send that a provider is about to accept is never cut in the middle.
+pub fn drain_timeout(state: &AppState) -> Duration {
+    let configured = state.config.server.shutdown_timeout;
+    let longest_send = state
+        .adapters
+        .iter()
+        .map(|a| a.timeout() * 2)
+        .sum::<Duration>()
+        + Duration::from_secs(1);
+    if longest_send > configured {
+        tracing::warn!(
+            shutdown_timeout_s = configured.as_secs_f64(),
+            longest_send_s = longest_send.as_secs_f64(),
+            "server.shutdown_timeout is shorter than a send through every adapter; shutdown waits for the longer"
+        );
+    }
+    configured.max(longest_send)
+}
+
+/// Serves on `listener` until `shutdown` completes, then stops accepting and lets the
+/// requests already accepted finish, for up to [`drain_timeout`].
 pub async fn run(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let cfg = state.config.clone();
+    let drain = drain_timeout(&state);
+    let open_files = connections::raise_open_file_limit();
+    let workers = cfg.server.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let cap = connections::connection_cap(cfg.server.max_connections, open_files);
+    tracing::info!(
+        workers,
+        max_connections = cap,
+        open_file_limit = open_files,
+        "connection limits"
+    );
+    let keep_alive = if cfg.server.keep_alive.is_zero() {
+        KeepAlive::Disabled
+    } else {
+        KeepAlive::Timeout(cfg.server.keep_alive)
+    };
     let data = web::Data::new(state.clone());
-    let mut server = HttpServer::new(move || build_app(data.clone()))
+    // A second handle on the listening socket: it stays open after actix stops
+    // accepting, so the backlog gets an answer instead of a reset (see `drain`).
+    let spare = listener.try_clone().context("duplicating the listener")?;
+    let conns = drain::Connections::default();
+    let opened = conns.clone();
+    let server = HttpServer::new(move || build_app(data.clone()))
+        .on_connect(move |_, ext| {
+            ext.insert(opened.open());
+        })
         .disable_signals()
-        .shutdown_timeout(cfg.server.shutdown_timeout.as_secs().max(1));
-    if let Some(workers) = cfg.server.workers {
-        server = server.workers(workers);
-    }
+        .workers(workers)
+        .max_connections(connections::per_worker(cap, workers))
+        .client_request_timeout(cfg.server.header_timeout)
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .keep_alive(keep_alive)
+        .shutdown_timeout(drain.as_secs().max(1));
     let server = server.listen(listener).context("listening")?.run();
     let handle = server.handle();
     let pruner = tokio::spawn(prune_loop(state));
     tokio::pin!(server);
     tokio::select! {
         res = &mut server => { pruner.abort(); return res.context("serving"); }
-        () = shutdown => { tracing::info!("shutdown requested; finishing in-flight requests"); }
+        () = shutdown => { tracing::info!("shutdown requested; finishing accepted requests"); }
     }
-    // The server future processes the stop command, so both must be driven together.
+    // The server future processes the commands, so it is driven alongside each.
+    tokio::select! {
+        res = &mut server => { pruner.abort(); return res.context("serving"); }
+        () = handle.pause() => {}
+    }
+    let refuser = tokio::spawn(drain::refuse(spare));
+    let settle = async {
+        let deadline = tokio::time::Instant::now() + drain;
+        while !conns.settled() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::select! {
+        res = &mut server => { pruner.abort(); refuser.abort(); return res.context("serving"); }
+        () = settle => {}
+    }
     let (_, served) = tokio::join!(handle.stop(true), &mut server);
+    refuser.abort();
     pruner.abort();
     served.context("serving")?;
     tracing::info!("stopped");

@@ -168,7 +168,9 @@ async fn a_panicking_send_is_an_error_and_the_instance_keeps_serving() {
     for r in futures::future::join_all(sends).await {
         match r.expect("task") {
             ("+1666", Err(AdapterError::Internal { message })) => {
-                assert!(message.contains("panicked"), "{message}");
+                // The panic's text goes to the log only; callers get a sentence.
+                assert!(message.contains("failed internally"), "{message}");
+                assert!(!message.contains("panic_numbers"), "{message}");
             }
             ("+1555", Ok(_)) => {}
             other => panic!("unexpected outcome {other:?}"),

@@ -115,6 +115,8 @@ pub struct Gateway {
     listen: String,
     /// Environment variables set on the process (never on the test process).
     env: Vec<(String, String)>,
+    /// Soft open-file limit the process starts under (`None`: the test process's).
+    open_files: Option<u64>,
     /// HTTP client.
     http: reqwest::blocking::Client,
 }
@@ -175,6 +177,38 @@ impl Gateway {
             dir.join("gateway.log"),
             "127.0.0.1:0".into(),
             Vec::new(),
+            None,
+        )
+        .unwrap_or_else(|log| panic!("gateway did not start; its log:\n{log}"))
+    }
+
+    /// Like [`Gateway::start`], but a start that fails is `Err(its log)`.
+    pub fn try_start(dir: &Path, config_toml: &str) -> Result<Gateway, String> {
+        let config_path = dir.join("gateway.toml");
+        std::fs::write(&config_path, config_toml).expect("write config");
+        Self::spawn(
+            dir.join("data"),
+            config_path,
+            dir.join("gateway.log"),
+            "127.0.0.1:0".into(),
+            Vec::new(),
+            None,
+        )
+    }
+
+    /// Like [`Gateway::start`], with the process started under a soft open-file limit of
+    /// `soft` (as `ulimit -Sn` or systemd's `LimitNOFILE=soft:hard` would), the hard
+    /// limit unchanged.
+    pub fn start_with_open_file_limit(dir: &Path, config_toml: &str, soft: u64) -> Gateway {
+        let config_path = dir.join("gateway.toml");
+        std::fs::write(&config_path, config_toml).expect("write config");
+        Self::spawn(
+            dir.join("data"),
+            config_path,
+            dir.join("gateway.log"),
+            "127.0.0.1:0".into(),
+            Vec::new(),
+            Some(soft),
         )
         .unwrap_or_else(|log| panic!("gateway did not start; its log:\n{log}"))
     }
@@ -204,6 +238,7 @@ impl Gateway {
                 dir.join("gateway.log"),
                 format!("127.0.0.1:{port}"),
                 env.clone(),
+                None,
             ) {
                 Ok(gw) => return gw,
                 Err(log) if log.contains("cannot listen") => last_log = log,
@@ -221,6 +256,7 @@ impl Gateway {
         log_path: PathBuf,
         listen: String,
         env: Vec<(String, String)>,
+        open_files: Option<u64>,
     ) -> Result<Gateway, String> {
         let log_start = std::fs::metadata(&log_path).map_or(0, |m| m.len() as usize);
         let log = std::fs::OpenOptions::new()
@@ -228,7 +264,17 @@ impl Gateway {
             .append(true)
             .open(&log_path)
             .expect("log file");
-        let mut child = Command::new(artefact("gateway"))
+        let mut command = match open_files {
+            Some(n) => {
+                let mut c = Command::new("sh");
+                c.arg("-c")
+                    .arg(format!("ulimit -Sn {n} && exec \"$0\" \"$@\""))
+                    .arg(artefact("gateway"));
+                c
+            }
+            None => Command::new(artefact("gateway")),
+        };
+        let mut child = command
             .arg("serve")
             .arg("--config")
             .arg(&config_path)
@@ -274,6 +320,7 @@ impl Gateway {
             log_path,
             listen,
             env,
+            open_files,
             http,
         })
     }
@@ -288,6 +335,7 @@ impl Gateway {
             self.log_path.clone(),
             self.listen.clone(),
             self.env.clone(),
+            self.open_files,
         )
         .unwrap_or_else(|log| panic!("gateway did not restart; its log:\n{log}"))
     }

@@ -113,9 +113,13 @@ pub struct OnlineBooking {
     pub require_phone_confirmation: bool,
 }
 
-/// Checks a path id: 1 to 64 of letters, digits, `-`, `_`, `.`.
+/// Checks a path id: 1 to 64 of letters, digits, `-`, `_`, `.`, and not `.` or `..`
+/// (path segments that clients and proxies resolve away, so the id could not be
+/// addressed again).
 pub fn check_location_id(id: &str) -> Result<(), ApiError> {
     let ok = !id.is_empty()
+        && id != "."
+        && id != ".."
         && id.len() <= 64
         && id
             .bytes()
@@ -127,7 +131,7 @@ pub fn check_location_id(id: &str) -> Result<(), ApiError> {
             StatusCode::BAD_REQUEST,
             "invalid_location_id",
             "Invalid location id",
-            "A location id is 1 to 64 characters of letters, digits, `-`, `_` and `.`.",
+            "A location id is 1 to 64 characters of letters, digits, `-`, `_` and `.`, and not `.` or `..`.",
         )
         .with("field", "location_id"))
     }

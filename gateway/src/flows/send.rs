@@ -58,7 +58,18 @@ pub async fn resolve(
     purpose: Purpose,
 ) -> Result<(Location, Phone), ApiError> {
     let location = locations::load(state, location_id).await?;
-    let phone = parse_phone(phone, location.country.as_deref())?;
+    let country = location.country.as_deref();
+    let phone = parse_phone(phone, country).map_err(|invalid| {
+        // An operator rule that blocks a prefix wins over "not a valid mobile number":
+        // the blocked ranges (satellite, international networks) are mostly numbers
+        // the plan calls VoIP or invalid, and the block is what the operator set up.
+        match crate::phone::e164_of(phone, country).map(|e| state.renderer.operator_for(&e)) {
+            Some(op) if op.blocked => {
+                state.reject(crate::limits::LimitRejection::operator_blocked(&op.id))
+            }
+            _ => invalid,
+        }
+    })?;
     if !location.phone_confirmation.enabled {
         return Err(ApiError::new(
             StatusCode::CONFLICT,

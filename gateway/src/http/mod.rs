@@ -2,6 +2,7 @@
 //! problem+json.
 
 pub mod auth;
+pub mod deadline;
 pub mod json;
 pub mod middleware;
 pub mod routes;

@@ -21,6 +21,9 @@ pub struct LimitsConfig {
     pub phone_per_day: u32,
     /// Sends requested for one client IP (IPv6: its /64) in any sliding hour (`ip_limit`).
     pub ip_per_hour: u32,
+    /// Sends requested for one IPv6 /48 (a site's allocation, 65,536 /64s that a client
+    /// could rotate through to escape `ip_per_hour`) in any sliding hour (`ip_limit`).
+    pub ipv6_48_per_hour: u32,
     /// Sends for one location in any sliding minute (`location_limit`, 429).
     pub location_per_minute: u32,
     /// Toll-fraud / SMS-pumping guard: sends per hour to all numbers starting with a
@@ -50,6 +53,7 @@ impl Default for LimitsConfig {
             phone_per_hour: 5,
             phone_per_day: 10,
             ip_per_hour: 20,
+            ipv6_48_per_hour: 100,
             location_per_minute: 60,
             prefixes: Vec::new(),
             allowed_countries: Vec::new(),
@@ -154,6 +158,7 @@ impl LimitsConfig {
             ("phone_per_hour", self.phone_per_hour),
             ("phone_per_day", self.phone_per_day),
             ("ip_per_hour", self.ip_per_hour),
+            ("ipv6_48_per_hour", self.ipv6_48_per_hour),
             ("location_per_minute", self.location_per_minute),
         ] {
             if value == 0 {

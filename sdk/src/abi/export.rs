@@ -92,7 +92,26 @@ impl<A: Adapter> Instance<A> {
     }
 }
 
+/// Panics inside an adapter call are caught and answered to the host as `Internal`
+/// errors, which the host logs in its own format with phones masked; the default hook
+/// would also print them raw to stderr. So while an instance's call runs (its log
+/// dispatch is current) the hook stays quiet; any other panic goes to the hook that was
+/// there before (in a test sharing the host's std, the test's own).
+fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_call = tracing::dispatcher::get_default(|d| d.is::<logging::Forwarder>());
+            if !in_call {
+                previous(info);
+            }
+        }));
+    });
+}
+
 unsafe extern "C" fn create<A: Adapter>(args: Bytes, log: LogSink, reply: Reply) -> *mut c_void {
+    quiet_panics();
     let completer = Completer::new(reply);
     let built = catch_unwind(AssertUnwindSafe(|| -> Result<_, AdapterError> {
         let args: CreateArgs = decode(args, "create arguments")?;
