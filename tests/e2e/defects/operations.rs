@@ -2,8 +2,8 @@
 //! codes in log files, the example's block rule, token answers.
 
 use super::location;
-use adapter_twilio::fake::{FakeAccount, FakeTwilio};
 use e2e::{Gateway, config};
+use fake_providers::twilio::{FakeAccount, FakeTwilio};
 use serde_json::json;
 
 /// `--listen` used to leave `public_url` on the configured port, so providers were
@@ -31,7 +31,7 @@ base_url = "{url}"
 "#,
             sid = account.account_sid,
             token = account.auth_token,
-            from = adapter_twilio::fake::FAKE_FROM,
+            from = fake_providers::twilio::FAKE_FROM,
             url = twilio.base_url,
         )),
     );
