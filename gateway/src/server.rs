@@ -15,7 +15,7 @@ use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::render::Renderer;
 use crate::state::AppState;
-use crate::store::{SqliteStore, Store, millis};
+use crate::store::{RedisStore, SqliteStore, Store, StoreBackend, millis};
 use crate::vault::Vault;
 use actix_web::{HttpServer, web};
 use anyhow::Context;
@@ -35,12 +35,35 @@ pub fn adapters_dir(config: &Config) -> PathBuf {
     })
 }
 
-/// Opens the store `config` describes.
-pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let store = SqliteStore::open(&config.store.data_dir, config.store.busy_timeout)
-        .with_context(|| format!("opening the store in `{}`", config.store.data_dir.display()))?;
-    Ok(Arc::new(store))
+/// Opens the store `config` describes (`[store] backend`).
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match config.store.backend {
+        StoreBackend::Sqlite => Arc::new(
+            SqliteStore::open(&config.store.data_dir, config.store.busy_timeout).with_context(
+                || format!("opening the store in `{}`", config.store.data_dir.display()),
+            )?,
+        ),
+        StoreBackend::Redis => Arc::new(
+            RedisStore::connect(&config.store.redis)
+                .await
+                .context("connecting to Redis (`[store.redis]`)")?,
+        ),
+    })
 }
+
+/// How long a location is served from memory: `store.location_cache_ttl`, but at most
+/// one second on a shared backend, so a change made through another instance is seen
+/// everywhere within a second.
+pub fn location_cache_ttl_ms(config: &Config) -> i64 {
+    let configured = i64::try_from(config.store.location_cache_ttl.as_millis()).unwrap_or(i64::MAX);
+    match config.store.backend {
+        StoreBackend::Sqlite => configured,
+        StoreBackend::Redis => configured.min(SHARED_LOCATION_CACHE_MS),
+    }
+}
+
+/// The longest a location stays cached on a shared backend.
+pub const SHARED_LOCATION_CACHE_MS: i64 = 1_000;
 
 /// `gateway rotate-secrets`: re-seals every connection's secrets under the current
 /// `[secrets]` key. Safe to run while gateways serve (each record is re-sealed in one
@@ -51,7 +74,7 @@ pub async fn rotate_secrets(config: &Config) -> anyhow::Result<RotateReport> {
          and list the old one in secrets.previous_keys",
     )?;
     let connections = Connections::new(
-        open_store(config)?,
+        open_store(config).await?,
         Some(Arc::new(vault)),
         AdapterKinds::default(),
         host_context(config),
@@ -71,7 +94,7 @@ pub fn host_context(config: &Config) -> HostContext {
 /// Builds the shared state for `config` with real components.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let store = open_store(&config)?;
+    let store = open_store(&config).await?;
     let dir = adapters_dir(&config);
     let adapters = Adapters::load(&dir, &config.adapters, &host_context(&config))
         .context("loading adapters")?;
@@ -122,9 +145,7 @@ pub async fn state_with_kinds(
     for a in adapters.iter() {
         metrics.set_adapter_up(a.name(), true);
     }
-    let locations = LocationCache::new(
-        i64::try_from(config.store.location_cache_ttl.as_millis()).unwrap_or(i64::MAX),
-    );
+    let locations = LocationCache::new(location_cache_ttl_ms(&config));
     Ok(AppState {
         connections: Arc::new(connections),
         channel_board: Arc::default(),

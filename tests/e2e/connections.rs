@@ -4,8 +4,8 @@
 //! rotates its token, and goes away on both instances with no restart; its token never
 //! reaches the database file, a log or a response.
 
-use adapter_twilio::fake::{FakeAccount, FakeTwilio, signed_status_callback};
 use e2e::{DEV_KEY, Gateway, Reply, config};
+use fake_providers::twilio::{FakeAccount, FakeTwilio, signed_status_callback};
 use serde_json::json;
 
 /// A 32-byte key, base64: what `openssl rand -base64 32` prints.

@@ -9,3 +9,4 @@ mod foundation;
 mod observability;
 mod preview;
 mod providers;
+mod shipped;

@@ -5,8 +5,6 @@
 //! Binaries and libraries are found next to this test executable (`target/<profile>`);
 //! the README's test command builds them first (`cargo build --workspace`).
 
-pub mod fakes;
-
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

@@ -8,10 +8,12 @@
 //! well as onto the embedded SQLite default. Callers pass `now` in: expiry follows the
 //! gateway's [`crate::clock::Clock`], not the database's.
 
+pub mod redis;
 mod sqlite;
 #[cfg(test)]
 mod tests;
 
+pub use self::redis::{RedisConfig, RedisStore, StoreBackend};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
