@@ -9,4 +9,5 @@ mod foundation;
 mod observability;
 mod preview;
 mod providers;
+mod scale_out;
 mod shipped;

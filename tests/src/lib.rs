@@ -5,6 +5,8 @@
 //! Binaries and libraries are found next to this test executable (`target/<profile>`);
 //! the README's test command builds them first (`cargo build --workspace`).
 
+pub mod redis;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -322,6 +324,13 @@ impl Gateway {
     pub fn wait(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("gateway running");
         child.wait().expect("wait for gateway")
+    }
+
+    /// Kills the process with SIGKILL (no shutdown, no last write) and waits for it.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("gateway running");
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
     /// The process's log so far.
