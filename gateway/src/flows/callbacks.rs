@@ -112,20 +112,20 @@ pub async fn receive(
             (Some(c), None) => Some(c.clone()),
             (None, d) => d.clone(),
         };
-        let mut apply = |cur: Option<&str>| match cur
+        let apply = |cur: Option<&str>| match cur
             .and_then(|s| serde_json::from_str::<MessageRecord>(s).ok())
         {
             Some(mut rec) => {
                 rec.apply(&name, update.status, at, detail.clone());
                 // The record keeps its retention: re-stored with the same lifetime.
                 let expires = now + state.config.store.message_retention.as_millis() as i64;
-                Write::Put(to_json(&rec), Some(expires))
+                (Write::Put(to_json(&rec), Some(expires)), ())
             }
-            None => Write::Keep,
+            None => (Write::Keep, ()),
         };
         state
             .store
-            .update(Ns::Message, &message_id, now, &mut apply)
+            .update(Ns::Message, &message_id, now, apply)
             .await?;
         applied += 1;
     }
