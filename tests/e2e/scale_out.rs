@@ -318,3 +318,63 @@ fn redis_lost_under_load_gives_only_503_and_service_resumes() {
     assert_eq!(b.get("/readyz").status, 200);
     assert!(!a.log().contains("panicked") && !b.log().contains("panicked"));
 }
+
+/// Runs `gateway <args> --config <toml>` and returns (success, stdout + stderr).
+fn gateway_cmd(dir: &Path, args: &[&str], toml: &str) -> (bool, String) {
+    let path = dir.join(format!("{}.toml", args[0]));
+    std::fs::write(&path, toml).unwrap();
+    let out = std::process::Command::new(e2e::artefact("gateway"))
+        .args(args)
+        .arg("--config")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn check_config_pings_redis_and_start_up_refuses_what_cannot_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let redis = RedisServer::start();
+    let shared = format!(
+        "{}\n[verification]\nsecret = \"{SECRET}\"\n",
+        redis.store_toml()
+    );
+    let (ok, text) = gateway_cmd(dir.path(), &["check-config"], &config(&shared));
+    assert!(ok, "{text}");
+    assert!(text.contains("PING answered"), "{text}");
+    assert!(
+        !text.contains(&redis.url()),
+        "the URL may hold a password: {text}"
+    );
+
+    // Nothing listens there: both commands fail naming the key, never the URL.
+    let dead = format!("redis://:pw-in-url@127.0.0.1:{}", e2e::free_port());
+    let unreachable = config(&format!(
+        "[store]\nbackend = \"redis\"\n[store.redis]\nurl = \"{dead}\"\nconnect_timeout = \"300ms\"\n[verification]\nsecret = \"{SECRET}\"\n"
+    ));
+    let data = dir.path().join("data");
+    let serve = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    for args in [&["check-config"][..], &serve[..]] {
+        let (ok, text) = gateway_cmd(dir.path(), args, &unreachable);
+        assert!(!ok, "{args:?}: {text}");
+        assert!(text.contains("store.redis.url"), "{args:?}: {text}");
+        assert!(!text.contains("pw-in-url"), "{args:?}: {text}");
+    }
+
+    // A shared store without a configured secret: refused, saying why.
+    let (ok, text) = gateway_cmd(dir.path(), &serve, &config(&redis.store_toml()));
+    assert!(!ok, "{text}");
+    assert!(text.contains("verification.secret"), "{text}");
+}

@@ -1,6 +1,6 @@
 //! The route table and the middleware stack, shared by the server and the tests.
 
-use crate::api::{adapters, locations, preview, system, verifications};
+use crate::api::{adapters, connections, locations, preview, readiness, system, verifications};
 use crate::error::ApiError;
 use crate::flows::{callbacks, messages};
 use crate::http::deadline::body_deadline;
@@ -107,6 +107,25 @@ pub fn build_app(
                         .route(web::post().to(verifications::introspect)),
                 )
                 .service(resource("/adapters", "GET").route(web::get().to(adapters::list)))
+                .service(
+                    resource("/connections", "GET, POST")
+                        .route(web::post().to(connections::create))
+                        .route(web::get().to(connections::list)),
+                )
+                .service(
+                    resource("/connections/{id}", "GET, PATCH, DELETE")
+                        .route(web::get().to(connections::get))
+                        .route(web::patch().to(connections::patch))
+                        .route(web::delete().to(connections::delete)),
+                )
+                .service(
+                    resource("/connections/{id}/test", "POST")
+                        .route(web::post().to(connections::test)),
+                )
+                .service(
+                    resource("/locations/{location_id}/readiness", "GET")
+                        .route(web::get().to(readiness::readiness)),
+                )
                 .service(
                     resource("/locations/{location_id}", "GET, PUT, DELETE")
                         .route(web::put().to(locations::put))

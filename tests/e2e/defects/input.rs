@@ -136,6 +136,10 @@ fn method_not_allowed_says_what_is_allowed_and_head_works() {
         "/v1/tokens/introspect",
         "/v1/adapters",
         "/v1/locations/nowhere",
+        "/v1/locations/nowhere/readiness",
+        "/v1/connections",
+        "/v1/connections/conn_1",
+        "/v1/connections/conn_1/test",
     ] {
         let r = gw.call("OPTIONS", path, None, Some(DEV_KEY));
         r.problem(405, "method_not_allowed");
