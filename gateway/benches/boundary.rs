@@ -34,6 +34,8 @@ fn request(i: usize) -> SendRequest {
         idempotency_key: format!("idem-{i}"),
         callback_url: None,
         precheck_ref: None,
+        encoding: None,
+        segments: None,
     }
 }
 

@@ -64,6 +64,8 @@ fn request(phone: &str, id: usize, deadline_ms: u64) -> SendRequest {
         idempotency_key: format!("idem-{id}"),
         callback_url: None,
         precheck_ref: None,
+        encoding: None,
+        segments: None,
     }
 }
 

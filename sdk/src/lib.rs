@@ -16,11 +16,13 @@ pub mod adapter;
 pub mod conformance;
 pub mod error;
 mod export;
+pub mod reports;
 pub mod secret;
 pub mod types;
 
 pub use adapter::{Adapter, CreateContext};
 pub use error::{AdapterError, CallbackError, retry_after_ms};
+pub use reports::{ReportError, Reports};
 pub use secret::Secret;
 pub use types::*;
 

@@ -26,5 +26,7 @@ pub(crate) fn send_request(message_id: &str, phone: &str) -> SendRequest {
         idempotency_key: format!("idem-{message_id}"),
         callback_url: Some("https://gw.example.com/v1/callbacks/sms-main".to_owned()),
         precheck_ref: None,
+        encoding: None,
+        segments: None,
     }
 }
