@@ -37,13 +37,17 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = SqliteStore::open(&config.store.data_dir, config.store.busy_timeout)
         .with_context(|| format!("opening the store in `{}`", config.store.data_dir.display()))?;
+    let (reports, pushed) = crate::flows::pushed::report_queue();
     let ctx = HostContext {
         data_dir: config.store.data_dir.clone(),
         public_url: config.server.public_url.clone(),
+        reports: Some(reports),
     };
     let adapters = Adapters::load(&adapters_dir(&config), &config.adapters, &ctx)
         .context("loading adapters")?;
-    state_with(config, clock, Arc::new(store), adapters).await
+    let state = state_with(config, clock, Arc::new(store), adapters).await?;
+    tokio::spawn(crate::flows::pushed::apply_pushed(state.clone(), pushed));
+    Ok(state)
 }
 
 /// Builds the shared state from parts (tests inject a manual clock and in-process adapters).

@@ -46,6 +46,7 @@ fn load(dir: &Path, instances: &[AdapterInstanceConfig]) -> Result<Adapters, Loa
     let ctx = HostContext {
         data_dir: dir.to_path_buf(),
         public_url: None,
+        reports: None,
     };
     Adapters::load(&target_dir(), instances, &ctx)
 }

@@ -68,6 +68,7 @@ fn host() -> HostContext {
     HostContext {
         data_dir: std::env::temp_dir(),
         public_url: None,
+        reports: None,
     }
 }
 

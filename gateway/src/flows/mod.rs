@@ -9,6 +9,7 @@ pub mod callbacks;
 pub mod idempotency;
 pub mod messages;
 pub mod observe;
+pub mod pushed;
 pub mod record;
 pub mod route;
 pub mod secret;

@@ -211,6 +211,9 @@ async fn send_receipts(
 ) -> Result<(), ()> {
     let (due, tlvs): (Vec<Receipt>, bool) = {
         let mut s = shared.lock();
+        if s.hold {
+            return Ok(());
+        }
         let tlvs = s.receipt_tlvs;
         let due = s
             .queue

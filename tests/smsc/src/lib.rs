@@ -95,6 +95,8 @@ pub(crate) struct State {
     pub(crate) receipts: Receipts,
     /// Whether receipts carry the TLVs (else only the text).
     pub(crate) receipt_tlvs: bool,
+    /// Receipts are queued but not sent while set.
+    pub(crate) hold: bool,
     pub(crate) submitted: Vec<Submitted>,
     pub(crate) queue: VecDeque<Receipt>,
     pub(crate) acked: Vec<String>,
@@ -147,6 +149,7 @@ impl Smsc {
                 submit: Submit::Accept,
                 receipts: Receipts::Final("DELIVRD"),
                 receipt_tlvs: true,
+                hold: false,
                 submitted: Vec::new(),
                 queue: VecDeque::new(),
                 acked: Vec::new(),
@@ -185,6 +188,12 @@ impl Smsc {
     /// the text.
     pub fn set_receipt_tlvs(&self, on: bool) {
         self.shared.lock().receipt_tlvs = on;
+    }
+
+    /// Holds receipts in the queue (`true`) or lets them go (`false`, the default).
+    pub fn hold_receipts(&self, hold: bool) {
+        self.shared.lock().hold = hold;
+        self.shared.receipts_ready.notify_waiters();
     }
 
     /// Every `submit_sm` received (accepted or stalled), in order.
