@@ -7,9 +7,6 @@ use anyhow::{Context, bail};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Setting names whose values are never printed.
-const SECRET_HINTS: &[&str] = &["token", "secret", "password", "key", "auth", "credential"];
-
 /// Validates the configuration at `file` and returns a printable summary.
 pub fn check_config(file: Option<&Path>) -> anyhow::Result<String> {
     let cfg = Config::load(file, None)?;
@@ -110,8 +107,7 @@ pub fn redact(v: &serde_json::Value) -> serde_json::Value {
         serde_json::Value::Object(map) => serde_json::Value::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let lower = k.to_ascii_lowercase();
-                    if SECRET_HINTS.iter().any(|h| lower.contains(h)) {
+                    if crate::connections::model::is_secret_name(k) {
                         (k.clone(), serde_json::Value::String("***".into()))
                     } else {
                         (k.clone(), redact(v))

@@ -40,6 +40,10 @@ pub struct Config {
     pub adapters_dir: Option<PathBuf>,
     /// Adapter instances (`[[adapters]]`); several may share one library.
     pub adapters: Vec<crate::adapters::AdapterInstanceConfig>,
+    /// Provider connections made through the API.
+    pub connections: crate::connections::ConnectionsConfig,
+    /// The keys provider secrets of connections are encrypted under.
+    pub secrets: crate::vault::SecretsConfig,
 }
 
 /// `[server]`: the HTTP listener.
@@ -258,6 +262,8 @@ impl Config {
             .with_list_parse_key("limits.allowed_countries")
             .with_list_parse_key("limits.denied_countries")
             .with_list_parse_key("limits.test_numbers")
+            .with_list_parse_key("connections.libraries")
+            .with_list_parse_key("secrets.previous_keys")
             .source(env.map(|m| m.into_iter().collect()));
         builder = builder.add_source(env_source);
         let raw = builder
@@ -329,6 +335,11 @@ impl Config {
                 ));
             }
         }
+        self.connections
+            .validate()
+            .map_err(|(key, message)| ConfigError::invalid(key, message))?;
+        crate::vault::Vault::from_config(&self.secrets)
+            .map_err(|e| ConfigError::Load(e.to_string()))?;
         self.limits
             .validate()
             .map_err(|e| ConfigError::Load(e.to_string()))?;

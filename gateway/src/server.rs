@@ -2,10 +2,12 @@
 //! `shutdown` future completes, then finish in-flight requests (mini-redis style:
 //! shutdown is an argument, not a global).
 
+use crate::adapters::AdapterKinds;
 use crate::adapters::{Adapters, HostContext};
 use crate::api::locations::LocationCache;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::connections::{Connections, RotateReport};
 use crate::flows::secret::ServerSecret;
 use crate::http::auth::ApiKeys;
 use crate::http::routes::build_app;
@@ -14,6 +16,7 @@ use crate::metrics::Metrics;
 use crate::render::Renderer;
 use crate::state::AppState;
 use crate::store::{SqliteStore, Store, millis};
+use crate::vault::Vault;
 use actix_web::{HttpServer, web};
 use anyhow::Context;
 use std::future::Future;
@@ -32,20 +35,52 @@ pub fn adapters_dir(config: &Config) -> PathBuf {
     })
 }
 
+/// Opens the store `config` describes.
+pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let store = SqliteStore::open(&config.store.data_dir, config.store.busy_timeout)
+        .with_context(|| format!("opening the store in `{}`", config.store.data_dir.display()))?;
+    Ok(Arc::new(store))
+}
+
+/// `gateway rotate-secrets`: re-seals every connection's secrets under the current
+/// `[secrets]` key. Safe to run while gateways serve (each record is re-sealed in one
+/// atomic step, and only if it did not change meanwhile).
+pub async fn rotate_secrets(config: &Config) -> anyhow::Result<RotateReport> {
+    let vault = Vault::from_config(&config.secrets)?.context(
+        "no [secrets] key is configured: set GATEWAY__SECRETS__KEY (or secrets.key_file) to the new key \
+         and list the old one in secrets.previous_keys",
+    )?;
+    let connections = Connections::new(
+        open_store(config)?,
+        Some(Arc::new(vault)),
+        AdapterKinds::default(),
+        host_context(config),
+        &config.connections,
+    );
+    Ok(connections.rotate(millis(SystemClock.now())).await?)
+}
+
+/// What adapter instances are told about the gateway.
+pub fn host_context(config: &Config) -> HostContext {
+    HostContext {
+        data_dir: config.store.data_dir.clone(),
+        public_url: config.server.public_url.clone(),
+        reports: None,
+    }
+}
+
 /// Builds the shared state for `config` with real components.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let store = SqliteStore::open(&config.store.data_dir, config.store.busy_timeout)
-        .with_context(|| format!("opening the store in `{}`", config.store.data_dir.display()))?;
+    let store = open_store(&config)?;
     let (reports, pushed) = crate::flows::pushed::report_queue();
     let ctx = HostContext {
-        data_dir: config.store.data_dir.clone(),
-        public_url: config.server.public_url.clone(),
         reports: Some(reports),
+        ..host_context(&config)
     };
     let adapters = Adapters::load(&adapters_dir(&config), &config.adapters, &ctx)
         .context("loading adapters")?;
-    let state = state_with(config, clock, Arc::new(store), adapters).await?;
+    let state = state_with(config, clock, store, adapters).await?;
     tokio::spawn(crate::flows::pushed::apply_pushed(state.clone(), pushed));
     Ok(state)
 }

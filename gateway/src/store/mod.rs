@@ -38,6 +38,11 @@ pub enum Ns {
     ConsumedToken,
     /// Gateway-wide values (the generated server secret).
     Meta,
+    /// Provider connections made through the API, by connection id.
+    Connection,
+    /// Lists of connection ids (`location:<id>`, `shared`, `all:<shard>`,
+    /// `users:<connection id>`), see `connections::records`.
+    ConnectionIndex,
 }
 
 impl Ns {
@@ -52,6 +57,8 @@ impl Ns {
             Ns::Idempotency => "idempotency",
             Ns::ConsumedToken => "consumed_token",
             Ns::Meta => "meta",
+            Ns::Connection => "connection",
+            Ns::ConnectionIndex => "connection_index",
         }
     }
 }
