@@ -111,7 +111,7 @@ pub(crate) async fn apply_updates(
             .store
             .get(
                 Ns::ProviderRef,
-                &provider_ref(&name, &update.provider_message_id),
+                &provider_ref(name, &update.provider_message_id),
                 now,
             )
             .await?

@@ -270,11 +270,10 @@ async fn incoming(
             pending.remove(&seq);
         }
         CommandId::EnquireLink => {
-            if conn
+            let sent = conn
                 .send(reply(CommandStatus::EsmeRok, Pdu::EnquireLinkResp))
-                .await
-                .is_err()
-            {
+                .await;
+            if sent.is_err() {
                 return Some("cannot answer enquire_link".into());
             }
         }
