@@ -80,6 +80,12 @@ impl Default for ServerConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
+    /// Which backend holds state: `sqlite` (one embedded file, one instance) or
+    /// `redis` (shared by several instances; needs `[store.redis]` and a configured
+    /// `verification.secret`).
+    pub backend: crate::store::StoreBackend,
+    /// `[store.redis]`: the shared backend, used when `backend = "redis"`.
+    pub redis: crate::store::RedisConfig,
     /// Directory for the SQLite file (`gateway.db`) and adapter files; `--data-dir`
     /// overrides it. Created if missing.
     pub data_dir: PathBuf,
@@ -105,6 +111,8 @@ pub struct StoreConfig {
 impl Default for StoreConfig {
     fn default() -> Self {
         Self {
+            backend: crate::store::StoreBackend::Sqlite,
+            redis: crate::store::RedisConfig::default(),
             data_dir: PathBuf::from("./data"),
             busy_timeout: Duration::from_secs(5),
             prune_interval: Duration::from_secs(60),
@@ -291,6 +299,18 @@ impl Config {
                 "verification",
                 "ttl, token_ttl, max_check_attempts and max_sends must be greater than zero",
             ));
+        }
+        if self.store.backend == crate::store::StoreBackend::Redis {
+            self.store
+                .redis
+                .validate()
+                .map_err(|(key, message)| ConfigError::invalid(&key, message))?;
+            if v.secret.is_none() {
+                return Err(ConfigError::invalid(
+                    "verification.secret",
+                    "is required with `store.backend = \"redis\"`: every instance sharing the store must hash codes and sign tokens with the same key; set it (e.g. `secret = { env = \"GATEWAY_VERIFICATION_SECRET\" }`, at least 16 characters) to the same value on every instance",
+                ));
+            }
         }
         if let Some(secret) = &v.secret
             && secret.expose().len() < 16

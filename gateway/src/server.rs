@@ -15,7 +15,7 @@ use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::render::Renderer;
 use crate::state::AppState;
-use crate::store::{SqliteStore, Store, millis};
+use crate::store::{RedisStore, SqliteStore, Store, StoreBackend, millis};
 use crate::vault::Vault;
 use actix_web::{HttpServer, web};
 use anyhow::Context;
@@ -35,12 +35,35 @@ pub fn adapters_dir(config: &Config) -> PathBuf {
     })
 }
 
-/// Opens the store `config` describes.
-pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let store = SqliteStore::open(&config.store.data_dir, config.store.busy_timeout)
-        .with_context(|| format!("opening the store in `{}`", config.store.data_dir.display()))?;
-    Ok(Arc::new(store))
+/// Opens the store `config` describes (`[store] backend`).
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match config.store.backend {
+        StoreBackend::Sqlite => Arc::new(
+            SqliteStore::open(&config.store.data_dir, config.store.busy_timeout).with_context(
+                || format!("opening the store in `{}`", config.store.data_dir.display()),
+            )?,
+        ),
+        StoreBackend::Redis => Arc::new(
+            RedisStore::connect(&config.store.redis)
+                .await
+                .context("connecting to Redis (`[store.redis]`)")?,
+        ),
+    })
 }
+
+/// How long a location is served from memory: `store.location_cache_ttl`, but at most
+/// one second on a shared backend, so a change made through another instance is seen
+/// everywhere within a second.
+pub fn location_cache_ttl_ms(config: &Config) -> i64 {
+    let configured = i64::try_from(config.store.location_cache_ttl.as_millis()).unwrap_or(i64::MAX);
+    match config.store.backend {
+        StoreBackend::Sqlite => configured,
+        StoreBackend::Redis => configured.min(SHARED_LOCATION_CACHE_MS),
+    }
+}
+
+/// The longest a location stays cached on a shared backend.
+pub const SHARED_LOCATION_CACHE_MS: i64 = 1_000;
 
 /// `gateway rotate-secrets`: re-seals every connection's secrets under the current
 /// `[secrets]` key. Safe to run while gateways serve (each record is re-sealed in one
@@ -51,7 +74,7 @@ pub async fn rotate_secrets(config: &Config) -> anyhow::Result<RotateReport> {
          and list the old one in secrets.previous_keys",
     )?;
     let connections = Connections::new(
-        open_store(config)?,
+        open_store(config).await?,
         Some(Arc::new(vault)),
         AdapterKinds::default(),
         host_context(config),
@@ -72,26 +95,50 @@ pub fn host_context(config: &Config) -> HostContext {
 /// Builds the shared state for `config` with real components.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let store = open_store(&config)?;
+    let store = open_store(&config).await?;
+    let dir = adapters_dir(&config);
     let (reports, pushed) = crate::flows::pushed::report_queue();
     let ctx = HostContext {
         reports: Some(reports),
         ..host_context(&config)
     };
-    let adapters = Adapters::load(&adapters_dir(&config), &config.adapters, &ctx)
-        .context("loading adapters")?;
-    let state = state_with(config, clock, store, adapters).await?;
+    let adapters = Adapters::load(&dir, &config.adapters, &ctx).context("loading adapters")?;
+    let libraries = config.adapters.iter().map(|a| a.library.as_str());
+    let extra = config.connections.libraries.iter().map(String::as_str);
+    let kinds = AdapterKinds::open(&dir, libraries.chain(extra))
+        .context("opening adapter libraries for connections")?;
+    let state = state_with_kinds(config, clock, store, adapters, kinds).await?;
     tokio::spawn(crate::flows::pushed::apply_pushed(state.clone(), pushed));
     Ok(state)
 }
 
-/// Builds the shared state from parts (tests inject a manual clock and in-process adapters).
+/// Builds the shared state from parts (tests inject a manual clock and in-process
+/// adapters); connections can use no adapter kind.
 pub async fn state_with(
     config: Config,
     clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     adapters: Adapters,
 ) -> anyhow::Result<AppState> {
+    state_with_kinds(config, clock, store, adapters, AdapterKinds::default()).await
+}
+
+/// [`state_with`], with the adapter kinds connections may use.
+pub async fn state_with_kinds(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    store: Arc<dyn Store>,
+    adapters: Adapters,
+    kinds: AdapterKinds,
+) -> anyhow::Result<AppState> {
+    let vault = Vault::from_config(&config.secrets)?.map(Arc::new);
+    let connections = Connections::new(
+        store.clone(),
+        vault,
+        kinds,
+        host_context(&config),
+        &config.connections,
+    );
     let renderer =
         Renderer::new(&config.render).context("checking [render] templates and operators")?;
     let limits = Limits::new(&config.limits, &throughputs(&config)).context("checking [limits]")?;
@@ -105,10 +152,10 @@ pub async fn state_with(
     for a in adapters.iter() {
         metrics.set_adapter_up(a.name(), true);
     }
-    let locations = LocationCache::new(
-        i64::try_from(config.store.location_cache_ttl.as_millis()).unwrap_or(i64::MAX),
-    );
+    let locations = LocationCache::new(location_cache_ttl_ms(&config));
     Ok(AppState {
+        connections: Arc::new(connections),
+        channel_board: Arc::default(),
         locations: Arc::new(locations),
         api_keys: ApiKeys::from_config(&config.auth.api_keys),
         config: Arc::new(config),
@@ -175,6 +222,10 @@ async fn prune_loop(state: AppState) {
             Ok(n) if n > 0 => tracing::debug!(rows = n, "pruned expired records"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pruning failed"),
+        }
+        let idle = state.connections.sweep(state.clock.now());
+        if idle > 0 {
+            tracing::debug!(instances = idle, "dropped idle connection instances");
         }
     }
 }

@@ -73,7 +73,7 @@ impl ReportQueue {
 /// batch dropped (the adapter was already told it was taken).
 pub async fn apply_pushed(state: AppState, mut receiver: ReportReceiver) {
     while let Some((name, updates)) = receiver.rx.recv().await {
-        match apply_updates(&state, &name, &updates, true).await {
+        match apply_updates(&state, &name, &name, &updates, true).await {
             Ok((applied, unknown)) => {
                 tracing::debug!(adapter = %name, applied, unknown = unknown.len(), "pushed status updates applied");
                 if !unknown.is_empty() {
@@ -91,7 +91,7 @@ pub async fn apply_pushed(state: AppState, mut receiver: ReportReceiver) {
 async fn retry_unknown(state: AppState, name: String, mut updates: Vec<StatusUpdate>) {
     for wait in RETRY_UNKNOWN {
         tokio::time::sleep(wait).await;
-        match apply_updates(&state, &name, &updates, false).await {
+        match apply_updates(&state, &name, &name, &updates, false).await {
             Ok((_, unknown)) if unknown.is_empty() => return,
             Ok((_, unknown)) => updates = unknown,
             Err(e) => {
