@@ -128,8 +128,13 @@ fn redis_backend_needs_a_url_and_a_configured_secret() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("GW_TEST_REDIS_URL_UNSET_SURELY"), "{e}");
+    let e = err("[limits]\nthroughput_scope = \"cluster\"\n");
+    assert!(
+        e.contains("limits.throughput_scope") && e.contains("redis"),
+        "{e}"
+    );
     let ok = write(&format!(
-        "{secret}[store]\nbackend = \"redis\"\n[store.redis]\nurl = \"rediss://u:p@redis.example:6380/2\"\nkey_prefix = \"prod:\"\ncommand_timeout = \"250ms\"\n"
+        "{secret}[limits]\nthroughput_scope = \"cluster\"\n[store]\nbackend = \"redis\"\n[store.redis]\nurl = \"rediss://u:p@redis.example:6380/2\"\nkey_prefix = \"prod:\"\ncommand_timeout = \"250ms\"\n"
     ));
     let cfg = Config::load(Some(ok.path()), no_env()).unwrap();
     assert_eq!(cfg.store.backend, crate::store::StoreBackend::Redis);
