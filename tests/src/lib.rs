@@ -189,6 +189,17 @@ impl Gateway {
         env: &[(&str, &str)],
         config_for: impl Fn(u16) -> String,
     ) -> Gateway {
+        Self::start_sharing(dir, &dir.join("data"), env, config_for)
+    }
+
+    /// [`Gateway::start_on_own_port`] on the data directory `data_dir`, which another
+    /// running gateway may share (a second instance on one store).
+    pub fn start_sharing(
+        dir: &Path,
+        data_dir: &Path,
+        env: &[(&str, &str)],
+        config_for: impl Fn(u16) -> String,
+    ) -> Gateway {
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -199,7 +210,7 @@ impl Gateway {
             let config_path = dir.join("gateway.toml");
             std::fs::write(&config_path, config_for(port)).expect("write config");
             match Self::spawn(
-                dir.join("data"),
+                data_dir.to_path_buf(),
                 config_path,
                 dir.join("gateway.log"),
                 format!("127.0.0.1:{port}"),
