@@ -81,7 +81,13 @@ async fn main() {
     let ms = || gateway::store::millis(time::OffsetDateTime::now_utc());
     // The creating instance keeps what it creates live; a second one over the same store
     // starts cold, like another gateway instance or this one after a restart.
-    let creator = Connections::new(store.clone(), Some(vault.clone()), kinds.clone(), host.clone(), &cfg);
+    let creator = Connections::new(
+        store.clone(),
+        Some(vault.clone()),
+        kinds.clone(),
+        host.clone(),
+        &cfg,
+    );
 
     let started = Instant::now();
     let mut twilio = Vec::new();
@@ -103,7 +109,9 @@ async fn main() {
         }
     }
     let created = started.elapsed();
-    let db = std::fs::metadata(dir.path().join("gateway.db")).map(|m| m.len()).unwrap_or(0);
+    let db = std::fs::metadata(dir.path().join("gateway.db"))
+        .map(|m| m.len())
+        .unwrap_or(0);
     println!(
         "10,000 twilio connections created in {:.1} s ({:.2} ms each); gateway.db {} KiB",
         created.as_secs_f64(),
@@ -112,10 +120,19 @@ async fn main() {
     );
     let t = Instant::now();
     let all = creator.list_all(ms()).await.unwrap().len();
-    println!("list_all: {all} connections in {} ms", t.elapsed().as_millis());
+    println!(
+        "list_all: {all} connections in {} ms",
+        t.elapsed().as_millis()
+    );
     drop(creator);
 
-    let reader = Connections::new(store.clone(), Some(vault.clone()), kinds.clone(), host.clone(), &cfg);
+    let reader = Connections::new(
+        store.clone(),
+        Some(vault.clone()),
+        kinds.clone(),
+        host.clone(),
+        &cfg,
+    );
     let before = rss_kib();
     let t = Instant::now();
     let mut cold = Vec::with_capacity(1000);
@@ -156,10 +173,22 @@ async fn main() {
             location_id: None,
             settings: json!({ "outbox": "/dev/null", "callback_secret": "s3cret" }),
         };
-        let creator = Connections::new(store.clone(), Some(vault.clone()), kinds.clone(), host.clone(), &cfg);
+        let creator = Connections::new(
+            store.clone(),
+            Some(vault.clone()),
+            kinds.clone(),
+            host.clone(),
+            &cfg,
+        );
         mocks.push(creator.create(input, now()).await.unwrap().id);
     }
-    let sender = Connections::new(store.clone(), Some(vault.clone()), kinds.clone(), host.clone(), &cfg);
+    let sender = Connections::new(
+        store.clone(),
+        Some(vault.clone()),
+        kinds.clone(),
+        host.clone(),
+        &cfg,
+    );
     let (mut first, mut next) = (Vec::new(), Vec::new());
     for (i, id) in mocks.iter().enumerate() {
         let t1 = Instant::now();
