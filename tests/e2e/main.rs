@@ -8,3 +8,4 @@ mod foundation;
 mod observability;
 mod preview;
 mod providers;
+mod resilience;
