@@ -7,9 +7,6 @@ use anyhow::{Context, bail};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Setting names whose values are never printed.
-const SECRET_HINTS: &[&str] = &["token", "secret", "password", "key", "auth", "credential"];
-
 /// Validates the configuration at `file` and returns a printable summary.
 pub fn check_config(file: Option<&Path>) -> anyhow::Result<String> {
     let cfg = Config::load(file, None)?;
@@ -34,6 +31,7 @@ pub fn check_config(file: Option<&Path>) -> anyhow::Result<String> {
             .unwrap_or("(none: providers get no callback URL)")
     );
     let _ = writeln!(out, "data_dir: {}", cfg.store.data_dir.display());
+    let _ = writeln!(out, "store: {}", check_store(&cfg)?);
     let _ = writeln!(
         out,
         "api keys: {}",
@@ -103,14 +101,40 @@ pub fn check_config(file: Option<&Path>) -> anyhow::Result<String> {
     Ok(out)
 }
 
+/// Describes the store backend; for Redis, connects and pings it (the URL is never
+/// printed: it may hold a password).
+fn check_store(cfg: &Config) -> anyhow::Result<String> {
+    match cfg.store.backend {
+        crate::store::StoreBackend::Sqlite => Ok("sqlite".into()),
+        crate::store::StoreBackend::Redis => {
+            let r = &cfg.store.redis;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting a runtime to ping Redis")?;
+            runtime
+                .block_on(crate::store::RedisStore::connect(r))
+                .context("connecting to Redis (`[store.redis]`)")?;
+            Ok(format!(
+                "redis ({}, key prefix `{}`): PING answered",
+                if r.url.is_some() {
+                    "standalone, url ***".to_owned()
+                } else {
+                    format!("cluster, {} seed nodes ***", r.cluster_nodes.len())
+                },
+                r.key_prefix
+            ))
+        }
+    }
+}
+
 /// The settings with secret-looking values replaced by `***`.
 pub fn redact(v: &serde_json::Value) -> serde_json::Value {
     match v {
         serde_json::Value::Object(map) => serde_json::Value::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let lower = k.to_ascii_lowercase();
-                    if SECRET_HINTS.iter().any(|h| lower.contains(h)) {
+                    if crate::connections::model::is_secret_name(k) {
                         (k.clone(), serde_json::Value::String("***".into()))
                     } else {
                         (k.clone(), redact(v))

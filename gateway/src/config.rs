@@ -40,6 +40,10 @@ pub struct Config {
     pub adapters_dir: Option<PathBuf>,
     /// Adapter instances (`[[adapters]]`); several may share one library.
     pub adapters: Vec<crate::adapters::AdapterInstanceConfig>,
+    /// Provider connections made through the API.
+    pub connections: crate::connections::ConnectionsConfig,
+    /// The keys provider secrets of connections are encrypted under.
+    pub secrets: crate::vault::SecretsConfig,
 }
 
 /// `[server]`: the HTTP listener.
@@ -76,6 +80,12 @@ impl Default for ServerConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
+    /// Which backend holds state: `sqlite` (one embedded file, one instance) or
+    /// `redis` (shared by several instances; needs `[store.redis]` and a configured
+    /// `verification.secret`).
+    pub backend: crate::store::StoreBackend,
+    /// `[store.redis]`: the shared backend, used when `backend = "redis"`.
+    pub redis: crate::store::RedisConfig,
     /// Directory for the SQLite file (`gateway.db`) and adapter files; `--data-dir`
     /// overrides it. Created if missing.
     pub data_dir: PathBuf,
@@ -101,6 +111,8 @@ pub struct StoreConfig {
 impl Default for StoreConfig {
     fn default() -> Self {
         Self {
+            backend: crate::store::StoreBackend::Sqlite,
+            redis: crate::store::RedisConfig::default(),
             data_dir: PathBuf::from("./data"),
             busy_timeout: Duration::from_secs(5),
             prune_interval: Duration::from_secs(60),
@@ -258,6 +270,8 @@ impl Config {
             .with_list_parse_key("limits.allowed_countries")
             .with_list_parse_key("limits.denied_countries")
             .with_list_parse_key("limits.test_numbers")
+            .with_list_parse_key("connections.libraries")
+            .with_list_parse_key("secrets.previous_keys")
             .source(env.map(|m| m.into_iter().collect()));
         builder = builder.add_source(env_source);
         let raw = builder
@@ -285,6 +299,18 @@ impl Config {
                 "verification",
                 "ttl, token_ttl, max_check_attempts and max_sends must be greater than zero",
             ));
+        }
+        if self.store.backend == crate::store::StoreBackend::Redis {
+            self.store
+                .redis
+                .validate()
+                .map_err(|(key, message)| ConfigError::invalid(&key, message))?;
+            if v.secret.is_none() {
+                return Err(ConfigError::invalid(
+                    "verification.secret",
+                    "is required with `store.backend = \"redis\"`: every instance sharing the store must hash codes and sign tokens with the same key; set it (e.g. `secret = { env = \"GATEWAY_VERIFICATION_SECRET\" }`, at least 16 characters) to the same value on every instance",
+                ));
+            }
         }
         if let Some(secret) = &v.secret
             && secret.expose().len() < 16
@@ -329,6 +355,11 @@ impl Config {
                 ));
             }
         }
+        self.connections
+            .validate()
+            .map_err(|(key, message)| ConfigError::invalid(key, message))?;
+        crate::vault::Vault::from_config(&self.secrets)
+            .map_err(|e| ConfigError::Load(e.to_string()))?;
         self.limits
             .validate()
             .map_err(|e| ConfigError::Load(e.to_string()))?;

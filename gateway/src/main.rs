@@ -1,4 +1,4 @@
-//! The `gateway` command: `serve`, `check-config`, `hash-key`. Parses the command line,
+//! The `gateway` command: `serve`, `check-config`, `hash-key`, `rotate-secrets`. Parses the command line,
 //! loads configuration and hands over to the library.
 
 use clap::{Parser, Subcommand};
@@ -38,6 +38,16 @@ enum Command {
     },
     /// Reads an API key on stdin and prints the hash to put under [auth].
     HashKey,
+    /// Re-encrypts every connection's secrets under the current [secrets] key (list the
+    /// old key in secrets.previous_keys until this has run).
+    RotateSecrets {
+        /// Configuration file (TOML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Data directory (overrides store.data_dir).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -58,6 +68,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::RotateSecrets { config, data_dir } => rotate_secrets(config, data_dir),
         Command::HashKey => {
             let mut key = String::new();
             if std::io::stdin().read_to_string(&mut key).is_err() || key.trim().is_empty() {
@@ -112,6 +123,51 @@ fn serve(
         Err(e) => {
             tracing::error!("gateway failed: {e:#}");
             eprintln!("gateway failed: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn rotate_secrets(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> ExitCode {
+    let mut cfg = match Config::load(config.as_deref(), None) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(d) = data_dir {
+        cfg.store.data_dir = d;
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("rotate-secrets: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(gateway::server::rotate_secrets(&cfg)) {
+        Ok(report) => {
+            println!(
+                "rotate-secrets: {} re-encrypted, {} already current, {} failed",
+                report.resealed,
+                report.current,
+                report.failed.len()
+            );
+            for (id, reason) in &report.failed {
+                println!("  {id}: {reason}");
+            }
+            if report.failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("rotate-secrets: {e:#}");
             ExitCode::from(1)
         }
     }

@@ -2,10 +2,12 @@
 //! `shutdown` future completes, then finish in-flight requests (mini-redis style:
 //! shutdown is an argument, not a global).
 
+use crate::adapters::AdapterKinds;
 use crate::adapters::{Adapters, HostContext};
 use crate::api::locations::LocationCache;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::connections::{Connections, RotateReport};
 use crate::flows::secret::ServerSecret;
 use crate::http::auth::ApiKeys;
 use crate::http::routes::build_app;
@@ -13,7 +15,8 @@ use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::render::Renderer;
 use crate::state::AppState;
-use crate::store::{SqliteStore, Store, millis};
+use crate::store::{RedisStore, SqliteStore, Store, StoreBackend, millis};
+use crate::vault::Vault;
 use actix_web::{HttpServer, web};
 use anyhow::Context;
 use std::future::Future;
@@ -32,18 +35,73 @@ pub fn adapters_dir(config: &Config) -> PathBuf {
     })
 }
 
+/// Opens the store `config` describes (`[store] backend`).
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match config.store.backend {
+        StoreBackend::Sqlite => Arc::new(
+            SqliteStore::open(&config.store.data_dir, config.store.busy_timeout).with_context(
+                || format!("opening the store in `{}`", config.store.data_dir.display()),
+            )?,
+        ),
+        StoreBackend::Redis => Arc::new(
+            RedisStore::connect(&config.store.redis)
+                .await
+                .context("connecting to Redis (`[store.redis]`)")?,
+        ),
+    })
+}
+
+/// How long a location is served from memory: `store.location_cache_ttl`, but at most
+/// one second on a shared backend, so a change made through another instance is seen
+/// everywhere within a second.
+pub fn location_cache_ttl_ms(config: &Config) -> i64 {
+    let configured = i64::try_from(config.store.location_cache_ttl.as_millis()).unwrap_or(i64::MAX);
+    match config.store.backend {
+        StoreBackend::Sqlite => configured,
+        StoreBackend::Redis => configured.min(SHARED_LOCATION_CACHE_MS),
+    }
+}
+
+/// The longest a location stays cached on a shared backend.
+pub const SHARED_LOCATION_CACHE_MS: i64 = 1_000;
+
+/// `gateway rotate-secrets`: re-seals every connection's secrets under the current
+/// `[secrets]` key. Safe to run while gateways serve (each record is re-sealed in one
+/// atomic step, and only if it did not change meanwhile).
+pub async fn rotate_secrets(config: &Config) -> anyhow::Result<RotateReport> {
+    let vault = Vault::from_config(&config.secrets)?.context(
+        "no [secrets] key is configured: set GATEWAY__SECRETS__KEY (or secrets.key_file) to the new key \
+         and list the old one in secrets.previous_keys",
+    )?;
+    let connections = Connections::new(
+        open_store(config).await?,
+        Some(Arc::new(vault)),
+        AdapterKinds::default(),
+        host_context(config),
+        &config.connections,
+    );
+    Ok(connections.rotate(millis(SystemClock.now())).await?)
+}
+
+/// What adapter instances are told about the gateway.
+pub fn host_context(config: &Config) -> HostContext {
+    HostContext {
+        data_dir: config.store.data_dir.clone(),
+        public_url: config.server.public_url.clone(),
+    }
+}
+
 /// Builds the shared state for `config` with real components.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let store = SqliteStore::open(&config.store.data_dir, config.store.busy_timeout)
-        .with_context(|| format!("opening the store in `{}`", config.store.data_dir.display()))?;
-    let ctx = HostContext {
-        data_dir: config.store.data_dir.clone(),
-        public_url: config.server.public_url.clone(),
-    };
-    let adapters = Adapters::load(&adapters_dir(&config), &config.adapters, &ctx)
-        .context("loading adapters")?;
-    state_with(config, clock, Arc::new(store), adapters).await
+    let store = open_store(&config).await?;
+    let adapters = Adapters::load(
+        &adapters_dir(&config),
+        &config.adapters,
+        &host_context(&config),
+    )
+    .context("loading adapters")?;
+    state_with(config, clock, store, adapters).await
 }
 
 /// Builds the shared state from parts (tests inject a manual clock and in-process adapters).
@@ -66,9 +124,7 @@ pub async fn state_with(
     for a in adapters.iter() {
         metrics.set_adapter_up(a.name(), true);
     }
-    let locations = LocationCache::new(
-        i64::try_from(config.store.location_cache_ttl.as_millis()).unwrap_or(i64::MAX),
-    );
+    let locations = LocationCache::new(location_cache_ttl_ms(&config));
     Ok(AppState {
         locations: Arc::new(locations),
         api_keys: ApiKeys::from_config(&config.auth.api_keys),

@@ -114,6 +114,12 @@ impl AdapterInstanceConfig {
                 self.name
             ));
         }
+        if self.name.starts_with("conn_") {
+            return Err(format!(
+                "`name` = {:?} starts with `conn_`, which is reserved for connections made through the API",
+                self.name
+            ));
+        }
         if self.library.trim().is_empty() {
             return Err("`library` must name an adapter library".into());
         }

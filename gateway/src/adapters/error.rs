@@ -64,6 +64,16 @@ pub enum LoadError {
     /// Two `[[adapters]]` entries share a name: rename one.
     #[error("two adapter instances are named `{0}`: instance names must be unique")]
     DuplicateName(String),
+    /// Two different library files export the same adapter kind: keep one of them.
+    #[error("adapter libraries {first} and {second} are both of kind `{kind}`: keep one")]
+    DuplicateKind {
+        /// The kind both export.
+        kind: String,
+        /// The library loaded first.
+        first: PathBuf,
+        /// The other one.
+        second: PathBuf,
+    },
     /// The adapter refused its settings (or failed to start): fix the settings it names.
     #[error("adapter instance `{instance}` ({path}) could not be created: {source}")]
     Create {

@@ -22,6 +22,12 @@ pub trait AdapterInstance: Send + Sync {
     fn name(&self) -> &str;
     /// The adapter kind (`twilio`, `mock`).
     fn kind(&self) -> &str;
+    /// The `adapter` label of its metrics: the instance name for configured instances;
+    /// for connections made through the API, `connection:<kind>`, so labels stay
+    /// bounded however many connections exist.
+    fn metric_label(&self) -> &str {
+        self.name()
+    }
     /// The adapter's own version.
     fn version(&self) -> &str;
     /// The SDK ABI version it speaks.
@@ -95,6 +101,8 @@ pub struct LibraryInstance {
     library: PathBuf,
     timeout: Duration,
     inflight: AtomicUsize,
+    /// The metric label, when it is not the name (see [`AdapterInstance::metric_label`]).
+    label: Option<String>,
 }
 
 impl LibraryInstance {
@@ -104,7 +112,14 @@ impl LibraryInstance {
             library,
             timeout,
             inflight: AtomicUsize::new(0),
+            label: None,
         }
+    }
+
+    /// The same instance, labelled `label` in metrics instead of by its name.
+    pub fn with_metric_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
     }
 }
 
@@ -116,6 +131,10 @@ impl AdapterInstance for LibraryInstance {
 
     fn kind(&self) -> &str {
         self.inner.api().kind()
+    }
+
+    fn metric_label(&self) -> &str {
+        self.label.as_deref().unwrap_or_else(|| self.inner.name())
     }
 
     fn version(&self) -> &str {

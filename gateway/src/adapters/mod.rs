@@ -10,6 +10,7 @@ mod config;
 mod error;
 mod in_process;
 mod instance;
+mod kinds;
 #[allow(unsafe_code)]
 mod library;
 
@@ -20,6 +21,7 @@ pub use config::{
 pub use error::LoadError;
 pub use in_process::InProcess;
 pub use instance::{AdapterInstance, LibraryInstance};
+pub use kinds::AdapterKinds;
 pub use library::{LibraryInfo, check_library};
 
 use gateway_sdk::CreateContext;

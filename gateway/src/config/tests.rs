@@ -93,3 +93,47 @@ fn secret_from_env_reference_never_prints() {
     let dbg = format!("{cfg:?}");
     assert!(!dbg.contains("0123456789abcdef0123"), "{dbg}");
 }
+
+#[test]
+fn redis_backend_needs_a_url_and_a_configured_secret() {
+    let err = |toml: &str| {
+        Config::load(Some(write(toml).path()), no_env())
+            .unwrap_err()
+            .to_string()
+    };
+    let secret = "[verification]\nsecret = \"0123456789abcdef0123\"\n";
+    let e = err(&format!("{secret}[store]\nbackend = \"redis\"\n"));
+    assert!(e.contains("store.redis.url"), "{e}");
+    let e = err("[store]\nbackend = \"redis\"\n[store.redis]\nurl = \"redis://127.0.0.1:6379\"\n");
+    assert!(
+        e.contains("verification.secret") && e.contains("same value on every instance"),
+        "{e}"
+    );
+    let e = err(&format!(
+        "{secret}[store]\nbackend = \"redis\"\n[store.redis]\nurl = \"http://:pw@x\"\n"
+    ));
+    assert!(e.contains("store.redis.url") && !e.contains(":pw@"), "{e}");
+    let e = err(&format!(
+        "{secret}[store]\nbackend = \"redis\"\n[store.redis]\ncluster_nodes = [\"redis://a:1\", \"nope\"]\n"
+    ));
+    assert!(e.contains("store.redis.cluster_nodes[1]"), "{e}");
+    let e = err(&format!(
+        "{secret}[store.redis]\nurl = \"redis://h:1\"\nkeyprefix = \"x\"\n"
+    ));
+    assert!(e.contains("keyprefix"), "{e}");
+    let f = write(&format!(
+        "{secret}[store]\nbackend = \"redis\"\n[store.redis]\nurl = {{ env = \"GW_TEST_REDIS_URL_UNSET_SURELY\" }}\n"
+    ));
+    let e = Config::load(Some(f.path()), no_env())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("GW_TEST_REDIS_URL_UNSET_SURELY"), "{e}");
+    let ok = write(&format!(
+        "{secret}[store]\nbackend = \"redis\"\n[store.redis]\nurl = \"rediss://u:p@redis.example:6380/2\"\nkey_prefix = \"prod:\"\ncommand_timeout = \"250ms\"\n"
+    ));
+    let cfg = Config::load(Some(ok.path()), no_env()).unwrap();
+    assert_eq!(cfg.store.backend, crate::store::StoreBackend::Redis);
+    assert_eq!(cfg.store.redis.key_prefix, "prod:");
+    assert_eq!(cfg.store.redis.command_timeout, Duration::from_millis(250));
+    assert_eq!(format!("{:?}", cfg.store.redis.url), "Some(***)");
+}

@@ -8,10 +8,12 @@
 //! well as onto the embedded SQLite default. Callers pass `now` in: expiry follows the
 //! gateway's [`crate::clock::Clock`], not the database's.
 
+pub mod redis;
 mod sqlite;
 #[cfg(test)]
 mod tests;
 
+pub use self::redis::{RedisConfig, RedisStore, StoreBackend};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -38,6 +40,11 @@ pub enum Ns {
     ConsumedToken,
     /// Gateway-wide values (the generated server secret).
     Meta,
+    /// Provider connections made through the API, by connection id.
+    Connection,
+    /// Lists of connection ids (`location:<id>`, `shared`, `all:<shard>`,
+    /// `users:<connection id>`), see `connections::records`.
+    ConnectionIndex,
 }
 
 impl Ns {
@@ -52,6 +59,8 @@ impl Ns {
             Ns::Idempotency => "idempotency",
             Ns::ConsumedToken => "consumed_token",
             Ns::Meta => "meta",
+            Ns::Connection => "connection",
+            Ns::ConnectionIndex => "connection_index",
         }
     }
 }
