@@ -47,7 +47,10 @@ export RUSTFLAGS="-Cpasses=sancov-module \
 echo "== fuzz: building ${#TARGETS[@]} targets (instrumented, $OUT)"
 bins=()
 for t in "${TARGETS[@]}"; do bins+=(--bin "$t"); done
-cargo build --manifest-path "$HARNESS/Cargo.toml" --release --locked \
+# The harness resolves to exactly the workspace's versions: it starts from the root
+# lock file each time and cargo adds only libFuzzer's own crates.
+cp Cargo.lock "$HARNESS/Cargo.lock"
+cargo build --manifest-path "$HARNESS/Cargo.toml" --release \
     --target "$TRIPLE" --target-dir "$OUT" "${bins[@]}"
 
 mkdir -p "$OUT/artifacts"
