@@ -2,6 +2,7 @@
 //! the work is in `flows`.
 
 pub mod adapters;
+pub mod docs;
 pub mod locations;
 pub mod openapi;
 pub mod preview;

@@ -1,6 +1,6 @@
 //! The route table and the middleware stack, shared by the server and the tests.
 
-use crate::api::{adapters, locations, preview, system, verifications};
+use crate::api::{adapters, docs, locations, preview, system, verifications};
 use crate::error::ApiError;
 use crate::flows::{callbacks, messages};
 use crate::http::json::BodyLimit;
@@ -8,12 +8,23 @@ use crate::http::middleware::{observe, problem_safety_net, require_api_key};
 use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, ResponseError, web};
 
-/// Answers 405 for a known path with a method it does not take.
+/// Answers 405 for a known path with a method it does not take, with the `Allow`
+/// header RFC 9110 requires, read from the served document.
 async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    ApiError::method_not_allowed(req.method().as_str(), req.path()).error_response()
+    let mut response =
+        ApiError::method_not_allowed(req.method().as_str(), req.path()).error_response();
+    let allowed = req
+        .match_pattern()
+        .map(|p| crate::api::openapi::allowed_methods(&p))
+        .unwrap_or_default();
+    if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
 }
 
 /// Answers 404 for a path no route matches.
@@ -46,6 +57,8 @@ pub fn build_app(
         .service(resource("/readyz").route(web::get().to(system::readyz)))
         .service(resource("/metrics").route(web::get().to(system::metrics)))
         .service(resource("/openapi.json").route(web::get().to(system::openapi)))
+        .service(resource("/docs").route(web::get().to(docs::index)))
+        .service(resource("/docs/{file}").route(web::get().to(docs::asset)))
         // Providers authenticate callbacks with their own signatures, not API keys.
         .service(
             resource("/v1/callbacks/{adapter_instance}")
