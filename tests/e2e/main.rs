@@ -3,6 +3,7 @@
 // Test helpers may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
 
+mod connections;
 mod contract;
 mod flows;
 mod foundation;
@@ -10,3 +11,5 @@ mod observability;
 mod preview;
 mod providers;
 mod resilience;
+mod scale_out;
+mod shipped;

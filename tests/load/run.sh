@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The load benchmark in one command (issue 9): installs wrk from Debian if missing,
-# builds the gateway, the mock adapter, the actix-web baseline and the harness in
-# release mode, then runs every scenario on 127.0.0.1 and writes the markdown table to
-# stdout and target/bench/load-report.md. Extra arguments go to `loadbench`
-# (`--duration 10s --connections 32 --soak 30s --only messages`; see `loadbench --help`).
+# The load benchmark in one command (issues 9 and 18): installs wrk and Kannel (the peer,
+# .ci/install-kannel.sh) from Debian if missing, builds the gateway, the mock adapter,
+# the actix-web baseline and the harness in release mode, then runs every scenario on
+# 127.0.0.1 and writes the markdown table to stdout and target/bench/load-report.md.
+# Extra arguments go to `loadbench` (`--duration 10s --rounds 2 --connections 32
+# --soak 20s --only kannel,messages`; see `loadbench --help`).
 # Prints how long the whole command took (build included) at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,6 +16,10 @@ if ! command -v wrk >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq wrk
 fi
+
+bash .ci/install-kannel.sh
+# Debian puts bearerbox and smsbox in /usr/sbin.
+export PATH="$PATH:/usr/sbin"
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --release -p gateway -p adapter-mock -p bench-baseline -p bench-load

@@ -2,9 +2,11 @@
 //! the work is in `flows`.
 
 pub mod adapters;
+pub mod connections;
 pub mod docs;
 pub mod locations;
 pub mod openapi;
 pub mod preview;
+pub mod readiness;
 pub mod system;
 pub mod verifications;

@@ -15,6 +15,8 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod kannel;
+
 /// What every scenario shares.
 pub struct Ctx {
     bin_dir: PathBuf,
@@ -116,19 +118,28 @@ impl Ctx {
         }
     }
 
-    /// Runs wrk against `server` and turns the result into a row.
+    /// Runs wrk against `addr` and turns the result into a row; CPU time and peak
+    /// memory are those of the processes `pids` together.
+    #[allow(clippy::too_many_arguments)]
     async fn drive(
         &self,
-        server: &Server,
+        addr: std::net::SocketAddr,
+        pids: &[u32],
         scenario: &str,
         who: &'static str,
         path: &str,
         script: &str,
         script_args: &[&str],
-    ) -> Result<Row> {
-        let url = format!("http://{}{path}", server.addr);
+    ) -> Result<(Row, WrkSummary)> {
+        let url = format!("http://{addr}{path}");
         let script = self.lua_dir.join(script);
-        let before = server.usage()?;
+        let cpu = || -> Result<(f64, f64)> {
+            pids.iter().try_fold((0.0, 0.0), |(c, m), p| {
+                let u = usage(*p)?;
+                Ok((c + u.cpu_secs, m + mib(u.hwm_kib)))
+            })
+        };
+        let before = cpu()?;
         let args: Vec<String> = script_args.iter().map(|s| (*s).to_owned()).collect();
         let (connections, threads, duration) = (self.connections, self.threads, self.duration);
         let sum: WrkSummary = tokio::task::spawn_blocking(move || {
@@ -144,9 +155,9 @@ impl Ctx {
             .run()
         })
         .await??;
-        let after = server.usage()?;
+        let after = cpu()?;
         eprintln!("{scenario} ({who}): {sum:?}");
-        Ok(Row {
+        let row = Row {
             scenario: scenario.to_owned(),
             server: who,
             concurrency: self.connections,
@@ -156,10 +167,13 @@ impl Ctx {
             p50_ms: sum.p50_us as f64 / 1e3,
             p99_ms: sum.p99_us as f64 / 1e3,
             errors: sum.errors(),
-            cpu_secs: after.cpu_secs - before.cpu_secs,
-            peak_rss_mib: mib(after.hwm_kib),
+            cpu_secs: after.0 - before.0,
+            peak_rss_mib: after.1,
+            round: 0,
             ratio: None,
-        })
+            vs_kannel: None,
+        };
+        Ok((row, sum))
     }
 
     /// The actix-web baseline, driven with the same script as `POST /v1/messages`.
@@ -172,7 +186,8 @@ impl Ctx {
         let server = Server::start(cmd, "baseline listening on ", &dir.join("baseline.log"))?;
         let row = self
             .drive(
-                &server,
+                server.addr,
+                &[server.pid()],
                 "POST /json (one JSON handler)",
                 "baseline",
                 "/json",
@@ -181,7 +196,7 @@ impl Ctx {
             )
             .await;
         server.stop();
-        row
+        Ok(row?.0)
     }
 
     /// `POST /v1/messages`, a new phone per request.
@@ -194,7 +209,8 @@ impl Ctx {
             .await?;
         let row = self
             .drive(
-                &server,
+                server.addr,
+                &[server.pid()],
                 "POST /v1/messages",
                 "gateway",
                 "/v1/messages",
@@ -203,7 +219,7 @@ impl Ctx {
             )
             .await;
         server.stop();
-        row
+        Ok(row?.0)
     }
 
     /// `GET /healthz`.
@@ -216,7 +232,8 @@ impl Ctx {
             .await?;
         let row = self
             .drive(
-                &server,
+                server.addr,
+                &[server.pid()],
                 "GET /healthz",
                 "gateway",
                 "/healthz",
@@ -225,7 +242,7 @@ impl Ctx {
             )
             .await;
         server.stop();
-        row
+        Ok(row?.0)
     }
 
     /// Complete verification flows (create, read the code, check).
@@ -253,7 +270,9 @@ impl Ctx {
             errors: sum.errors,
             cpu_secs: after.cpu_secs - before.cpu_secs,
             peak_rss_mib: mib(after.hwm_kib),
+            round: 0,
             ratio: None,
+            vs_kannel: None,
         })
     }
 
