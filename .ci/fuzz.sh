@@ -4,7 +4,7 @@
 # with `--sanitizer none`; all are stable rustc options) into target/fuzz, then runs each
 # target from its committed corpus, seeded, for a bounded number of runs.
 #
-#   bash .ci/fuzz.sh                      # the suite's short run: every target, ~5 s each
+#   bash .ci/fuzz.sh                      # the suite's short run: every target, ~8 s each
 #   bash .ci/fuzz.sh --time 600 phone     # a longer run of one target (docs/testing.md)
 #   bash .ci/fuzz.sh --merge ...          # also add new interesting inputs to the corpus
 #
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TIME=5
+TIME=8
 RUNS=200000
 MERGE=0
 TARGETS=()

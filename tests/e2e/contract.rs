@@ -85,8 +85,14 @@ fn schemathesis_finds_no_failure() {
     );
     // Exit 0 means no failure; also make sure it tested something.
     assert!(!said.contains("Failures:"), "{said}");
-    assert!(said.contains(" generated, ") && said.contains(" passed"), "{said}");
-    assert!(said.contains("Stateful"), "the stateful phase did not run:\n{said}");
+    assert!(
+        said.contains(" generated, ") && said.contains(" passed"),
+        "{said}"
+    );
+    assert!(
+        said.contains("Stateful"),
+        "the stateful phase did not run:\n{said}"
+    );
 }
 
 #[test]

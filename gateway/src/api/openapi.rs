@@ -87,6 +87,8 @@ impl Modify for BearerAuth {
         bodies::PreviewResult,
         bodies::AdapterList,
         bodies::CallbackReceipt,
+        bodies::ConnectionList,
+        bodies::ConnectionTest,
     )),
     modifiers(&BearerAuth)
 )]

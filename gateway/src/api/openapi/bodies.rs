@@ -221,3 +221,21 @@ pub struct CallbackReceipt {
     /// Updates for messages the gateway does not know.
     pub unknown: u32,
 }
+
+/// `GET /v1/connections`.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionList {
+    /// The connections, secrets never included.
+    pub connections: Vec<crate::api::connections::ConnectionView>,
+}
+
+/// `POST /v1/connections/{id}/test`.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionTest {
+    /// Connection id.
+    pub id: String,
+    /// Adapter kind.
+    pub kind: String,
+    /// What the provider said.
+    pub health: AdapterHealth,
+}

@@ -350,4 +350,36 @@ pub const CODES: &[Code] = &[
         code: "not_ready",
         status: 503,
     },
+    Code {
+        code: "connection_not_found",
+        status: 404,
+    },
+    Code {
+        code: "connection_changed",
+        status: 409,
+    },
+    Code {
+        code: "connection_in_use",
+        status: 409,
+    },
+    Code {
+        code: "connection_unusable",
+        status: 409,
+    },
+    Code {
+        code: "unknown_adapter_kind",
+        status: 422,
+    },
+    Code {
+        code: "invalid_settings",
+        status: 422,
+    },
+    Code {
+        code: "connection_not_allowed",
+        status: 422,
+    },
+    Code {
+        code: "secrets_not_configured",
+        status: 503,
+    },
 ];

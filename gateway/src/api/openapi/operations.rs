@@ -246,6 +246,96 @@ pub const OPERATIONS: &[Operation] = &[
         success: &[(200, Some("AdapterList"), "Loaded adapter instances.")],
         errors: &[],
     },
+    Operation {
+        method: "get",
+        path: "/v1/locations/{location_id}/readiness",
+        id: "getLocationReadiness",
+        success: &[(
+            200,
+            Some("Readiness"),
+            "Whether the location can send codes now, and why not.",
+        )],
+        errors: &[
+            (400, "`invalid_location_id`"),
+            (404, "`location_not_found`"),
+            STORE,
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/v1/connections",
+        id: "createConnection",
+        success: &[(
+            201,
+            Some("ConnectionView"),
+            "Created; secrets are never returned.",
+        )],
+        errors: &[
+            (400, "`invalid_location_id`"),
+            (
+                422,
+                "`validation_failed`, `unknown_adapter_kind`, `invalid_settings`, `connection_not_allowed`",
+            ),
+            (503, "`secrets_not_configured`, `store_unavailable`"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/v1/connections",
+        id: "listConnections",
+        success: &[(
+            200,
+            Some("ConnectionList"),
+            "A location's own, the shared ones, or all.",
+        )],
+        errors: &[(400, "`bad_request` (query), `invalid_location_id`"), STORE],
+    },
+    Operation {
+        method: "get",
+        path: "/v1/connections/{id}",
+        id: "getConnection",
+        success: &[(200, Some("ConnectionView"), "The connection.")],
+        errors: &[(404, "`connection_not_found`"), STORE],
+    },
+    Operation {
+        method: "patch",
+        path: "/v1/connections/{id}",
+        id: "updateConnection",
+        success: &[(200, Some("ConnectionView"), "Changed.")],
+        errors: &[
+            (404, "`connection_not_found`"),
+            (409, "`connection_changed`"),
+            (422, "`validation_failed`, `invalid_settings`"),
+            (503, "`secrets_not_configured`, `store_unavailable`"),
+        ],
+    },
+    Operation {
+        method: "delete",
+        path: "/v1/connections/{id}",
+        id: "deleteConnection",
+        success: &[(204, None, "Removed.")],
+        errors: &[
+            (400, "`bad_request` (query)"),
+            (404, "`connection_not_found`"),
+            (409, "`connection_in_use`"),
+            STORE,
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/v1/connections/{id}/test",
+        id: "testConnection",
+        success: &[(
+            200,
+            Some("ConnectionTest"),
+            "The provider's answer to a health check.",
+        )],
+        errors: &[
+            (404, "`connection_not_found`"),
+            (409, "`connection_unusable`"),
+            STORE,
+        ],
+    },
 ];
 
 /// Applies the table to `doc`: ids, success bodies and error statuses.
@@ -339,6 +429,7 @@ pub fn constrain(doc: &mut Value) {
         "StartInput",
         "CheckBySubjectInput",
         "PreviewInput",
+        "NewConnection",
     ] {
         if schemas[name]["properties"].get("location_id").is_some() {
             set_pattern(&mut schemas[name]["properties"]["location_id"], LOCATION_ID);
