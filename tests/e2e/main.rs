@@ -3,6 +3,7 @@
 // Test helpers may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
 
+mod durability;
 mod flows;
 mod foundation;
 mod observability;
