@@ -92,6 +92,13 @@ impl AdapterError {
         )
     }
 
+    /// Whether the instance itself needs an operator (refused credentials, a wrong
+    /// setting): [`HealthTracker`](crate::HealthTracker) reports it down until a send
+    /// succeeds again.
+    pub fn needs_operator(&self) -> bool {
+        matches!(self, Self::Auth { .. } | Self::Config { .. })
+    }
+
     /// A short, stable, snake_case name of the variant, used as a metric label value.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -8,6 +8,10 @@
 //!
 //! Authors never write `unsafe`: implement [`Adapter`], call `export_adapter!(MyAdapter)`,
 //! and run the [`conformance`] kit (feature `conformance`) in your tests.
+//!
+//! Features: `http` adds [`http`], the provider HTTP call and its error mapping (brings
+//! reqwest; an adapter without HTTP leaves it off); `test-util` adds [`test_util`],
+//! fixtures for adapters' own tests; `conformance` adds the kit (and `test-util`).
 
 #[allow(unsafe_code)]
 pub mod abi;
@@ -16,11 +20,17 @@ pub mod adapter;
 pub mod conformance;
 pub mod error;
 mod export;
+pub mod health;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod secret;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 pub mod types;
 
 pub use adapter::{Adapter, CreateContext};
 pub use error::{AdapterError, CallbackError, retry_after_ms};
+pub use health::HealthTracker;
 pub use secret::Secret;
 pub use types::*;
 

@@ -3,9 +3,12 @@
 // Test helpers may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
 
+mod connections;
 mod durability;
 mod flows;
 mod foundation;
 mod observability;
 mod preview;
 mod providers;
+mod scale_out;
+mod shipped;

@@ -1,8 +1,9 @@
-//! Calls one Gateway API method over HTTPS (reqwest + rustls) and maps every way it can
-//! fail onto an [`AdapterError`] the gateway routes on.
+//! Calls one Gateway API method over HTTPS (the SDK's provider HTTP client) and maps
+//! every way it can fail onto an [`AdapterError`] the gateway routes on.
 
 use crate::config::TelegramSettings;
 use crate::request::{Envelope, RequestStatus};
+use gateway_sdk::http::ProviderClient;
 use gateway_sdk::{AdapterError, Secret};
 use serde::Serialize;
 use std::time::Duration;
@@ -21,10 +22,8 @@ pub enum CallFailure {
         /// `Retry-After` in milliseconds, when the answer carried one.
         retry_after_ms: Option<u64>,
     },
-    /// No answer before the timeout.
-    Timeout,
-    /// The connection failed.
-    Network(String),
+    /// No complete answer: a timeout or a connection failure, already mapped by the SDK.
+    Transport(AdapterError),
     /// A 2xx answer that is not a valid envelope.
     Malformed(String),
 }
@@ -38,12 +37,7 @@ impl CallFailure {
                 error,
                 retry_after_ms,
             } => map_api_error(http_status, &error, retry_after_ms),
-            Self::Timeout => AdapterError::Timeout {
-                message: "Telegram Gateway did not answer before the deadline".into(),
-            },
-            Self::Network(m) => {
-                AdapterError::transient(format!("Telegram Gateway unreachable: {m}"))
-            }
+            Self::Transport(e) => e,
             Self::Malformed(m) => {
                 AdapterError::transient(format!("unreadable Telegram Gateway answer: {m}"))
             }
@@ -108,20 +102,16 @@ fn flood_wait_ms(upper: &str) -> Option<u64> {
 /// An HTTP client bound to one instance's base URL and token.
 #[derive(Debug, Clone)]
 pub struct GatewayClient {
-    /// Shared connection pool (cheap to clone).
-    http: reqwest::Client,
+    /// The SDK's provider HTTP client (shared connection pool, cheap to clone).
+    http: ProviderClient,
     /// Settings the client needs: base URL and token.
     settings: TelegramSettings,
 }
 
 impl GatewayClient {
-    /// Builds the client (rustls, no proxies from the environment are assumed).
+    /// Builds the client.
     pub fn new(settings: TelegramSettings) -> Result<Self, AdapterError> {
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| AdapterError::config(format!("cannot build the HTTP client: {e}")))?;
+        let http = ProviderClient::new("Telegram Gateway", env!("CARGO_PKG_VERSION"))?;
         Ok(Self { http, settings })
     }
 
@@ -137,23 +127,18 @@ impl GatewayClient {
         body: &B,
         timeout: Duration,
     ) -> Result<RequestStatus, CallFailure> {
-        let response = self
+        let request = self
             .http
             .post(self.settings.method_url(method))
             .bearer_auth(self.settings.token.expose())
-            .json(body)
-            .timeout(timeout)
-            .send()
+            .json(body);
+        let answer = self
+            .http
+            .send(request, timeout)
             .await
-            .map_err(reqwest_failure)?;
-        let http_status = response.status().as_u16();
-        let retry_after_ms = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(gateway_sdk::retry_after_ms);
-        let bytes = response.bytes().await.map_err(reqwest_failure)?;
-        match serde_json::from_slice::<Envelope>(&bytes) {
+            .map_err(CallFailure::Transport)?;
+        let (http_status, retry_after_ms) = (answer.status, answer.retry_after_ms);
+        match serde_json::from_slice::<Envelope>(&answer.body) {
             Ok(Envelope {
                 ok: true,
                 result: Some(result),
@@ -166,7 +151,7 @@ impl GatewayClient {
                 error: error.unwrap_or_default(),
                 retry_after_ms,
             }),
-            Ok(_) if http_status >= 300 => Err(CallFailure::Api {
+            Ok(_) | Err(_) if http_status >= 300 => Err(CallFailure::Api {
                 http_status,
                 error: String::new(),
                 retry_after_ms,
@@ -174,22 +159,7 @@ impl GatewayClient {
             Ok(_) => Err(CallFailure::Malformed(
                 "`ok` is true but `result` is missing".into(),
             )),
-            Err(_) if http_status >= 300 => Err(CallFailure::Api {
-                http_status,
-                error: String::new(),
-                retry_after_ms,
-            }),
             Err(e) => Err(CallFailure::Malformed(e.to_string())),
         }
-    }
-}
-
-fn reqwest_failure(e: reqwest::Error) -> CallFailure {
-    if e.is_timeout() {
-        CallFailure::Timeout
-    } else if e.is_decode() || e.is_body() {
-        CallFailure::Malformed(e.to_string())
-    } else {
-        CallFailure::Network(e.without_url().to_string())
     }
 }

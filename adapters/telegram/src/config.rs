@@ -58,7 +58,7 @@ impl TelegramSettings {
         if self.token.expose().trim().is_empty() {
             return Err(AdapterError::config("telegram settings: `token` is empty"));
         }
-        let url = reqwest::Url::parse(&self.base_url).map_err(|e| {
+        let url = gateway_sdk::http::reqwest::Url::parse(&self.base_url).map_err(|e| {
             AdapterError::config(format!("telegram settings: `base_url` is not a URL: {e}"))
         })?;
         if !matches!(url.scheme(), "http" | "https") {

@@ -5,15 +5,13 @@
 //! `precheck_ref` and is passed to `sendVerificationMessage` so Telegram charges once.
 //! Delivery reports are verified with the token-derived HMAC and mapped by `request_id`.
 //! Files: [`config`] (settings), [`request`] (API shapes), [`client`] (HTTP and error
-//! mapping), [`callback`] (reports), `fake` (a fake Gateway API, feature `fake-server`).
+//! mapping), [`callback`] (reports). Tests run against the fake Gateway API of the
+//! `fake-providers` crate (`tests/fakes`).
 
 pub mod callback;
 pub mod client;
 pub mod config;
 pub mod request;
-
-#[cfg(any(test, feature = "fake-server"))]
-pub mod fake;
 #[cfg(test)]
 mod tests;
 
@@ -21,10 +19,9 @@ use client::{CallFailure, GatewayClient};
 use config::TelegramSettings;
 use gateway_sdk::{
     Adapter, AdapterError, CallbackError, CallbackOutcome, CallbackRequest, Capabilities, Channel,
-    CreateContext, DeliveryStatus, Health, Reachability, SendRequest, SendResult,
+    CreateContext, DeliveryStatus, Health, HealthTracker, Reachability, SendRequest, SendResult,
 };
 use request::CheckSendAbility;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 gateway_sdk::export_adapter!(TelegramAdapter);
@@ -39,22 +36,11 @@ pub struct TelegramAdapter {
     report_key: [u8; 32],
     /// `{public_url}/v1/callbacks/{instance}`, used when a request carries no callback URL.
     callback_url: Option<String>,
-    /// Why the instance is unhealthy: set by an `Auth`/`Config` answer, cleared by a success.
-    trouble: Mutex<Option<String>>,
+    /// Down while the last answer needed an operator (token, setting), until a success.
+    health: HealthTracker,
 }
 
 impl TelegramAdapter {
-    fn note(&self, result: &Result<SendResult, AdapterError>) {
-        let mut trouble = self.trouble.lock().unwrap_or_else(|p| p.into_inner());
-        match result {
-            Ok(_) => *trouble = None,
-            Err(e @ (AdapterError::Auth { .. } | AdapterError::Config { .. })) => {
-                *trouble = Some(e.to_string());
-            }
-            Err(_) => {}
-        }
-    }
-
     async fn send_inner(&self, req: &SendRequest) -> Result<SendResult, AdapterError> {
         let started = Instant::now();
         let deadline = Duration::from_millis(req.deadline_ms.max(1));
@@ -77,7 +63,9 @@ impl TelegramAdapter {
             body.request_id = None;
             let left = deadline.saturating_sub(started.elapsed());
             if left.is_zero() {
-                return Err(CallFailure::Timeout.into_adapter_error());
+                return Err(AdapterError::Timeout {
+                    message: "no time was left to send again without the pre-check".into(),
+                });
             }
             outcome = self
                 .client
@@ -115,7 +103,7 @@ impl Adapter for TelegramAdapter {
             settings,
             client,
             callback_url: ctx.callback_url(),
-            trouble: Mutex::new(None),
+            health: HealthTracker::new(),
         })
     }
 
@@ -130,7 +118,7 @@ impl Adapter for TelegramAdapter {
 
     async fn send(&self, request: SendRequest) -> Result<SendResult, AdapterError> {
         let result = self.send_inner(&request).await;
-        self.note(&result);
+        self.health.note(&result);
         result
     }
 
@@ -163,14 +151,6 @@ impl Adapter for TelegramAdapter {
     }
 
     async fn health(&self) -> Health {
-        match self
-            .trouble
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-        {
-            Some(why) => Health::down(why),
-            None => Health::up(),
-        }
+        self.health.health()
     }
 }

@@ -9,17 +9,13 @@ use crate::TelegramAdapter;
 use crate::client::map_api_error;
 use crate::config::TelegramSettings;
 use crate::request::{self, build_send, check_code, clamp_ttl};
-use gateway_sdk::{Adapter, AdapterError, CreateContext, SendRequest};
+use gateway_sdk::{Adapter, AdapterError, CreateContext};
 use serde_json::json;
 
 pub(crate) const TOKEN: &str = "test-gateway-token";
 
 pub(crate) fn ctx() -> CreateContext {
-    CreateContext {
-        instance: "telegram-main".into(),
-        data_dir: std::env::temp_dir().display().to_string(),
-        public_url: Some("https://gw.example".into()),
-    }
+    gateway_sdk::test_util::context("telegram-main")
 }
 
 pub(crate) fn adapter_for(base_url: &str, token: &str) -> TelegramAdapter {
@@ -27,22 +23,7 @@ pub(crate) fn adapter_for(base_url: &str, token: &str) -> TelegramAdapter {
         .expect("valid settings")
 }
 
-pub(crate) fn send_request(message_id: &str, phone: &str) -> SendRequest {
-    SendRequest {
-        message_id: message_id.into(),
-        phone: phone.into(),
-        text: "Confirmation code: 482193".into(),
-        code: "482193".into(),
-        title: None,
-        language: "en".into(),
-        sender_id: None,
-        code_ttl_secs: 300,
-        deadline_ms: 5_000,
-        idempotency_key: format!("idem-{message_id}"),
-        callback_url: None,
-        precheck_ref: None,
-    }
-}
+pub(crate) use gateway_sdk::test_util::send_request;
 
 #[test]
 fn settings_refuse_unknown_keys_and_bad_values() {

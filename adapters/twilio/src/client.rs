@@ -4,6 +4,7 @@
 //! are retried elsewhere, refused credentials mark the instance unhealthy.
 
 use crate::config::TwilioSettings;
+use gateway_sdk::http::{ProviderClient, reqwest};
 use gateway_sdk::{AdapterError, DeliveryStatus, SendResult};
 use serde::Deserialize;
 use std::time::Duration;
@@ -30,8 +31,8 @@ pub const THROTTLED_CODE: u32 = 20429;
 /// A client for one account's Messages resource.
 #[derive(Debug, Clone)]
 pub struct TwilioClient {
-    /// Shared connection pool; reqwest clones are cheap handles to it.
-    http: reqwest::Client,
+    /// The SDK's provider HTTP client (shared connection pool, cheap to clone).
+    http: ProviderClient,
     /// `…/Accounts/{Sid}/Messages.json`.
     url: String,
     /// Basic-auth user (account SID or API key SID).
@@ -43,15 +44,7 @@ pub struct TwilioClient {
 impl TwilioClient {
     /// Builds the client; fails only if the TLS backend cannot initialise.
     pub fn new(settings: &TwilioSettings) -> Result<Self, AdapterError> {
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .user_agent(concat!(
-                "confirmation-gateway-adapter-twilio/",
-                env!("CARGO_PKG_VERSION")
-            ))
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| AdapterError::config(format!("cannot build HTTP client: {e}")))?;
+        let http = ProviderClient::new("twilio", env!("CARGO_PKG_VERSION"))?;
         let (user, password) = settings.credentials();
         Ok(Self {
             http,
@@ -67,37 +60,14 @@ impl TwilioClient {
         form: &[(&'static str, String)],
         deadline: Duration,
     ) -> Result<SendResult, AdapterError> {
-        let response = self
+        let request = self
             .http
             .post(&self.url)
             .basic_auth(&self.user, Some(self.password.expose()))
             .header(reqwest::header::ACCEPT, "application/json")
-            .form(form)
-            .timeout(deadline)
-            .send()
-            .await
-            .map_err(|e| transport_error(&e))?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = response.bytes().await.map_err(|e| transport_error(&e))?;
-        map_response(status, retry_after.as_deref(), &body)
-    }
-}
-
-/// Maps a failure before a complete response arrived.
-pub fn transport_error(e: &reqwest::Error) -> AdapterError {
-    if e.is_timeout() {
-        AdapterError::Timeout {
-            message: "twilio did not answer before the deadline".into(),
-        }
-    } else if e.is_connect() {
-        AdapterError::transient(format!("cannot connect to twilio: {e}"))
-    } else {
-        AdapterError::transient(format!("twilio request failed: {e}"))
+            .form(form);
+        let answer = self.http.send(request, deadline).await?;
+        map_response(answer.status, answer.retry_after_ms, &answer.body)
     }
 }
 
@@ -123,16 +93,16 @@ struct TwilioErrorBody {
     message: Option<String>,
 }
 
-/// Maps one HTTP answer (status, `Retry-After`, body) to the send outcome. Never panics.
+/// Maps one HTTP answer (status, `Retry-After` in ms, body) to the send outcome. Never
+/// panics.
 pub fn map_response(
     status: u16,
-    retry_after: Option<&str>,
+    retry_after_ms: Option<u64>,
     body: &[u8],
 ) -> Result<SendResult, AdapterError> {
     if (200..300).contains(&status) {
         return parse_created(body);
     }
-    let retry_after_ms = retry_after.and_then(gateway_sdk::retry_after_ms);
     let err: Option<TwilioErrorBody> = serde_json::from_slice(body).ok();
     let code = err.as_ref().and_then(|e| e.code);
     let message = err

@@ -7,16 +7,13 @@
 //!
 //! Files follow the adapter layout every adapter shares: [`config`] (settings),
 //! [`request`] (building the provider request), [`client`] (HTTP and error mapping),
-//! [`callback`] (signature and parsing), and `fake` (feature `fake-server`), a faithful
-//! fake Twilio for tests.
+//! [`callback`] (signature and parsing). Its tests run against the faithful fake Twilio
+//! of the `fake-providers` crate (`tests/fakes`).
 
 pub mod callback;
 pub mod client;
 pub mod config;
 pub mod request;
-
-#[cfg(any(test, feature = "fake-server"))]
-pub mod fake;
 
 #[cfg(test)]
 mod tests;
@@ -25,9 +22,8 @@ use client::TwilioClient;
 use config::TwilioSettings;
 use gateway_sdk::{
     Adapter, AdapterError, CallbackError, CallbackOutcome, CallbackRequest, Capabilities, Channel,
-    CreateContext, Health, SendRequest, SendResult,
+    CreateContext, Health, HealthTracker, SendRequest, SendResult,
 };
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// One Twilio account (or API key) with one default sender.
@@ -37,9 +33,9 @@ pub struct TwilioAdapter {
     settings: TwilioSettings,
     /// HTTP client bound to this account's Messages resource.
     client: TwilioClient,
-    /// Set when Twilio last refused the credentials, cleared on the next success, so
-    /// `health` tells operators to fix the key without waiting for a config reload.
-    credentials_refused: AtomicBool,
+    /// Down while Twilio's last word was refused credentials or a wrong setting, until
+    /// the next success, so operators see it without waiting for a config reload.
+    health: HealthTracker,
 }
 
 impl TwilioAdapter {
@@ -50,7 +46,7 @@ impl TwilioAdapter {
         Ok(Self {
             settings,
             client,
-            credentials_refused: AtomicBool::new(false),
+            health: HealthTracker::new(),
         })
     }
 }
@@ -77,9 +73,9 @@ impl Adapter for TwilioAdapter {
         let form = request::message_form(&self.settings, &request);
         let deadline = Duration::from_millis(request.deadline_ms.max(1));
         let result = self.client.create_message(&form, deadline).await;
+        self.health.note(&result);
         match &result {
             Ok(ok) => {
-                self.credentials_refused.store(false, Ordering::Relaxed);
                 tracing::debug!(
                     message_id = %request.message_id,
                     sid = %ok.provider_message_id,
@@ -88,9 +84,6 @@ impl Adapter for TwilioAdapter {
                 );
             }
             Err(e) => {
-                if matches!(e, AdapterError::Auth { .. }) {
-                    self.credentials_refused.store(true, Ordering::Relaxed);
-                }
                 tracing::info!(message_id = %request.message_id, kind = e.kind(), error = %e, "twilio send failed");
             }
         }
@@ -102,13 +95,7 @@ impl Adapter for TwilioAdapter {
     }
 
     async fn health(&self) -> Health {
-        if self.credentials_refused.load(Ordering::Relaxed) {
-            Health::down(
-                "twilio refused the credentials on the last send; check account_sid/auth_token or the API key",
-            )
-        } else {
-            Health::up()
-        }
+        self.health.health()
     }
 }
 

@@ -90,8 +90,10 @@ fn handshake(
     verify_token: &str,
     request: &CallbackRequest,
 ) -> Result<CallbackOutcome, CallbackError> {
-    let url = reqwest::Url::parse(&request.url).map_err(|e| CallbackError::Malformed {
-        message: format!("unparseable URL: {e}"),
+    let url = gateway_sdk::http::reqwest::Url::parse(&request.url).map_err(|e| {
+        CallbackError::Malformed {
+            message: format!("unparseable URL: {e}"),
+        }
     })?;
     let param = |name: &str| {
         url.query_pairs()

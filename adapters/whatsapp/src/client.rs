@@ -1,10 +1,11 @@
-//! Posts one template message to the Cloud API (reqwest + rustls) and maps every way it
+//! Posts one template message to the Cloud API (the SDK's provider HTTP client) and maps every way it
 //! can fail onto an [`AdapterError`]. Graph API errors are mapped on their `code`, as
 //! Meta recommends, and on the HTTP status when there is no readable error body.
 
 use crate::config::WhatsAppSettings;
 use crate::request::{GraphErrorBody, SendResponse, TemplateMessage};
 use gateway_sdk::AdapterError;
+use gateway_sdk::http::ProviderClient;
 use std::time::Duration;
 
 /// What a Graph API error code means for routing.
@@ -103,8 +104,8 @@ pub fn map_error(
 /// An HTTP client bound to one instance's messages endpoint and token.
 #[derive(Debug, Clone)]
 pub struct CloudClient {
-    /// Shared connection pool.
-    http: reqwest::Client,
+    /// The SDK's provider HTTP client (shared connection pool).
+    http: ProviderClient,
     /// `{base}/{version}/{phone_number_id}/messages`.
     url: String,
     /// The access token, exposed only into the Authorization header.
@@ -114,13 +115,8 @@ pub struct CloudClient {
 impl CloudClient {
     /// Builds the client.
     pub fn new(settings: WhatsAppSettings) -> Result<Self, AdapterError> {
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| AdapterError::config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
-            http,
+            http: ProviderClient::new("WhatsApp", env!("CARGO_PKG_VERSION"))?,
             url: settings.messages_url(),
             settings,
         })
@@ -132,43 +128,26 @@ impl CloudClient {
         message: &TemplateMessage,
         timeout: Duration,
     ) -> Result<String, AdapterError> {
-        let response = self
+        let request = self
             .http
             .post(&self.url)
             .bearer_auth(self.settings.access_token.expose())
-            .json(message)
-            .timeout(timeout)
-            .send()
-            .await
-            .map_err(transport_error)?;
-        let status = response.status().as_u16();
-        let retry_after_ms = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(gateway_sdk::retry_after_ms);
-        let bytes = response.bytes().await.map_err(transport_error)?;
-        if !(200..300).contains(&status) {
-            let body = serde_json::from_slice::<GraphErrorBody>(&bytes).ok();
-            return Err(map_error(status, body.as_ref(), retry_after_ms));
+            .json(message);
+        let answer = self.http.send(request, timeout).await?;
+        if !answer.is_success() {
+            let body = serde_json::from_slice::<GraphErrorBody>(&answer.body).ok();
+            return Err(map_error(
+                answer.status,
+                body.as_ref(),
+                answer.retry_after_ms,
+            ));
         }
-        let answer: SendResponse = serde_json::from_slice(&bytes)
-            .map_err(|e| AdapterError::transient(format!("unreadable WhatsApp answer: {e}")))?;
+        let answer: SendResponse = answer.json()?;
         match answer.messages.into_iter().next() {
             Some(m) if !m.id.is_empty() => Ok(m.id),
             _ => Err(AdapterError::transient(
                 "WhatsApp accepted the call but returned no message id",
             )),
         }
-    }
-}
-
-fn transport_error(e: reqwest::Error) -> AdapterError {
-    if e.is_timeout() {
-        AdapterError::Timeout {
-            message: "WhatsApp did not answer before the deadline".into(),
-        }
-    } else {
-        AdapterError::transient(format!("WhatsApp unreachable: {}", e.without_url()))
     }
 }

@@ -107,7 +107,7 @@ impl WhatsAppSettings {
                 ));
             }
         }
-        match reqwest::Url::parse(&self.base_url) {
+        match gateway_sdk::http::reqwest::Url::parse(&self.base_url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
             _ => bad("`base_url` must be an http(s) URL"),
         }

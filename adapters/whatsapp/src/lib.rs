@@ -5,15 +5,13 @@
 //! Delivery arrives as webhook notifications, verified with the app secret; the `GET`
 //! subscription handshake is answered through [`CallbackOutcome::reply`]. Files:
 //! [`config`] (settings), [`request`] (API shapes), [`client`] (HTTP and error mapping),
-//! [`callback`] (webhooks), `fake` (a fake Cloud API, feature `fake-server`).
+//! [`callback`] (webhooks). Tests run against the fake Cloud API of the `fake-providers`
+//! crate (`tests/fakes`).
 
 pub mod callback;
 pub mod client;
 pub mod config;
 pub mod request;
-
-#[cfg(any(test, feature = "fake-server"))]
-pub mod fake;
 #[cfg(test)]
 mod tests;
 
@@ -21,9 +19,8 @@ use client::CloudClient;
 use config::WhatsAppSettings;
 use gateway_sdk::{
     Adapter, AdapterError, CallbackError, CallbackOutcome, CallbackRequest, Capabilities, Channel,
-    CreateContext, DeliveryStatus, Health, SendRequest, SendResult,
+    CreateContext, DeliveryStatus, Health, HealthTracker, SendRequest, SendResult,
 };
-use std::sync::Mutex;
 use std::time::Duration;
 
 gateway_sdk::export_adapter!(WhatsAppAdapter);
@@ -34,8 +31,8 @@ pub struct WhatsAppAdapter {
     settings: WhatsAppSettings,
     /// HTTP client bound to the messages endpoint.
     client: CloudClient,
-    /// Why the instance is unhealthy: set by an `Auth`/`Config` answer, cleared by a success.
-    trouble: Mutex<Option<String>>,
+    /// Down while the last answer needed an operator (token, template), until a success.
+    health: HealthTracker,
 }
 
 #[gateway_sdk::async_trait]
@@ -49,7 +46,7 @@ impl Adapter for WhatsAppAdapter {
         Ok(Self {
             settings,
             client,
-            trouble: Mutex::new(None),
+            health: HealthTracker::new(),
         })
     }
 
@@ -74,14 +71,7 @@ impl Adapter for WhatsAppAdapter {
                 status: DeliveryStatus::Queued,
                 segments_billed: None,
             });
-        let mut trouble = self.trouble.lock().unwrap_or_else(|p| p.into_inner());
-        match &result {
-            Ok(_) => *trouble = None,
-            Err(e @ (AdapterError::Auth { .. } | AdapterError::Config { .. })) => {
-                *trouble = Some(e.to_string())
-            }
-            Err(_) => {}
-        }
+        self.health.note(&result);
         result
     }
 
@@ -94,14 +84,6 @@ impl Adapter for WhatsAppAdapter {
     }
 
     async fn health(&self) -> Health {
-        match self
-            .trouble
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-        {
-            Some(why) => Health::down(why),
-            None => Health::up(),
-        }
+        self.health.health()
     }
 }

@@ -9,41 +9,22 @@ mod send;
 use crate::WhatsAppAdapter;
 use crate::client::map_error;
 use crate::config::WhatsAppSettings;
-use crate::fake::FakeWhatsApp;
 use crate::request::{GraphError, GraphErrorBody, build};
-use gateway_sdk::{Adapter, AdapterError, CreateContext, SendRequest};
+use fake_providers::whatsapp::FakeWhatsApp;
+use gateway_sdk::{Adapter, AdapterError, CreateContext};
 use serde_json::json;
 
 pub(crate) const VERIFY_TOKEN: &str = "verify-me";
 
 pub(crate) fn ctx() -> CreateContext {
-    CreateContext {
-        instance: "whatsapp-main".into(),
-        data_dir: std::env::temp_dir().display().to_string(),
-        public_url: Some("https://gw.example".into()),
-    }
+    gateway_sdk::test_util::context("whatsapp-main")
 }
 
 pub(crate) fn adapter_for(fake: &FakeWhatsApp) -> WhatsAppAdapter {
     WhatsAppAdapter::create(fake.adapter_settings(VERIFY_TOKEN), ctx()).expect("valid settings")
 }
 
-pub(crate) fn send_request(message_id: &str, phone: &str) -> SendRequest {
-    SendRequest {
-        message_id: message_id.into(),
-        phone: phone.into(),
-        text: "Confirmation code: 482193".into(),
-        code: "482193".into(),
-        title: None,
-        language: "en".into(),
-        sender_id: None,
-        code_ttl_secs: 300,
-        deadline_ms: 5_000,
-        idempotency_key: format!("idem-{message_id}"),
-        callback_url: None,
-        precheck_ref: None,
-    }
-}
+pub(crate) use gateway_sdk::test_util::send_request;
 
 fn settings() -> serde_json::Value {
     json!({

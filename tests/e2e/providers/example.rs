@@ -2,9 +2,9 @@
 //! the fakes once its fixed ports are swapped for the test's ephemeral ones.
 
 use super::support::Fakes;
-use adapter_telegram::fake::Behaviour as TgBehaviour;
-use e2e::fakes::example_env;
 use e2e::{Gateway, artefact};
+use fake_providers::example_env;
+use fake_providers::telegram::Behaviour as TgBehaviour;
 use serde_json::json;
 
 #[test]

@@ -1,11 +1,11 @@
 //! What the provider tests share: the three fakes, a gateway wired to them, and small
 //! helpers to send, read messages and post providers' reports.
 
-use adapter_telegram::fake::FakeTelegram;
-use adapter_twilio::fake::{FakeAccount as TwilioAccount, FakeTwilio};
-use adapter_whatsapp::fake::{FakeAccount as WaAccount, FakeWhatsApp};
-use e2e::fakes::{TELEGRAM_TOKEN, example_env};
 use e2e::{Gateway, Reply, config};
+use fake_providers::telegram::FakeTelegram;
+use fake_providers::twilio::{FakeAccount as TwilioAccount, FakeTwilio};
+use fake_providers::whatsapp::{FakeAccount as WaAccount, FakeWhatsApp};
+use fake_providers::{TELEGRAM_TOKEN, example_env};
 use serde_json::{Value, json};
 
 /// The three fakes, started with the credentials `example_env()` names.
@@ -68,7 +68,7 @@ base_url = "{tw}"
                 pnid = wa.phone_number_id,
                 wa_url = self.whatsapp.base_url,
                 sid = tw.account_sid,
-                from = adapter_twilio::fake::FAKE_FROM,
+                from = fake_providers::twilio::FAKE_FROM,
                 tw = self.twilio.base_url,
             ))
         })

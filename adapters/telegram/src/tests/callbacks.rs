@@ -2,8 +2,8 @@
 
 use super::{TOKEN, adapter_for, send_request};
 use crate::callback::{map_status, sign};
-use crate::fake::{FakeTelegram, SignedReport};
 use crate::request::{DeliveryState, RequestStatus};
+use fake_providers::telegram::{FakeTelegram, SignedReport};
 use gateway_sdk::{Adapter, CallbackError, CallbackRequest, DeliveryStatus};
 use time::OffsetDateTime;
 

@@ -2,8 +2,8 @@
 
 use super::{TOKEN, adapter_for, send_request};
 use crate::TelegramAdapter;
-use crate::fake::{Behaviour, FakeTelegram, SignedReport};
 use crate::request::{DeliveryState, RequestStatus};
+use fake_providers::telegram::{Behaviour, FakeTelegram, SignedReport};
 use gateway_sdk::conformance::{ConformanceHarness, Scenario, run_conformance};
 use gateway_sdk::{CallbackRequest, SendRequest};
 use std::sync::Mutex;

@@ -1,7 +1,7 @@
 //! Sends and pre-checks against the fake Gateway API.
 
 use super::{TOKEN, adapter_for, send_request};
-use crate::fake::{Behaviour, FakeTelegram};
+use fake_providers::telegram::{Behaviour, FakeTelegram};
 use gateway_sdk::{Adapter, AdapterError, Capabilities, Channel, DeliveryStatus};
 use serde_json::json;
 use std::time::Duration;
@@ -192,7 +192,7 @@ async fn connection_refused_is_transient() {
 #[tokio::test]
 async fn the_fake_records_protocol_violations() {
     let fake = FakeTelegram::start(TOKEN);
-    let http = reqwest::Client::new();
+    let http = gateway_sdk::http::reqwest::Client::new();
     let url = format!("{}/sendVerificationMessage", fake.base_url);
     // Missing auth, extra field, out-of-range ttl, wrong path, form body.
     let body = json!({ "phone_number": PHONE, "code": "1234", "ttl": 60 });

@@ -1,7 +1,7 @@
 //! Signature verification and status-callback parsing.
 
 use crate::callback::{compute_signature, parse_status_callback, signature_is_valid, url_variants};
-use crate::fake::signed_status_callback;
+use fake_providers::twilio::signed_status_callback;
 use gateway_sdk::{CallbackError, CallbackRequest, DeliveryStatus};
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -2,7 +2,7 @@
 
 use super::send_request;
 use crate::TwilioAdapter;
-use crate::fake::{Behaviour, FakeAccount, FakeTwilio, signed_status_callback};
+use fake_providers::twilio::{Behaviour, FakeAccount, FakeTwilio, signed_status_callback};
 use gateway_sdk::conformance::{ConformanceHarness, Scenario, run_conformance};
 use gateway_sdk::{Adapter, CallbackRequest, CreateContext, SendRequest};
 

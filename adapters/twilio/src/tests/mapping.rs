@@ -67,13 +67,13 @@ fn auth_throttle_and_server_errors() {
 
 #[test]
 fn retry_after_is_carried_in_milliseconds() {
-    match map_response(429, Some("7"), &twilio_error(429, 20429)) {
+    match map_response(429, Some(7_000), &twilio_error(429, 20429)) {
         Err(AdapterError::Throttled { retry_after_ms, .. }) => {
             assert_eq!(retry_after_ms, Some(7_000))
         }
         other => panic!("expected Throttled, got {other:?}"),
     }
-    match map_response(503, Some("2"), b"<html>busy</html>") {
+    match map_response(503, Some(2_000), b"<html>busy</html>") {
         Err(AdapterError::Transient { retry_after_ms, .. }) => {
             assert_eq!(retry_after_ms, Some(2_000))
         }

@@ -2,7 +2,7 @@
 
 use super::send_request;
 use crate::TwilioAdapter;
-use crate::fake::{Behaviour, FAKE_FROM, FakeAccount, FakeTwilio};
+use fake_providers::twilio::{Behaviour, FAKE_FROM, FakeAccount, FakeTwilio};
 use gateway_sdk::{Adapter, AdapterError, CreateContext, DeliveryStatus};
 use serde_json::json;
 

@@ -2,7 +2,7 @@
 
 use super::{VERIFY_TOKEN, adapter_for, send_request};
 use crate::callback::sign;
-use crate::fake::{
+use fake_providers::whatsapp::{
     FakeAccount, FakeWhatsApp, SignedWebhook, handshake_request, status_notification,
 };
 use gateway_sdk::{Adapter, CallbackError, CallbackReply, DeliveryStatus};

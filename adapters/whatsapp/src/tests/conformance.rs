@@ -2,7 +2,9 @@
 
 use super::{adapter_for, send_request};
 use crate::WhatsAppAdapter;
-use crate::fake::{Behaviour, FakeAccount, FakeWhatsApp, SignedWebhook, status_notification};
+use fake_providers::whatsapp::{
+    Behaviour, FakeAccount, FakeWhatsApp, SignedWebhook, status_notification,
+};
 use gateway_sdk::conformance::{ConformanceHarness, Scenario, run_conformance};
 use gateway_sdk::{CallbackRequest, SendRequest};
 use std::sync::Mutex;

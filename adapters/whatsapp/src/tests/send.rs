@@ -2,7 +2,7 @@
 
 use super::{adapter_for, send_request};
 use crate::WhatsAppAdapter;
-use crate::fake::{Behaviour, FakeAccount, FakeWhatsApp};
+use fake_providers::whatsapp::{Behaviour, FakeAccount, FakeWhatsApp};
 use gateway_sdk::{Adapter, AdapterError, Capabilities, Channel, DeliveryStatus};
 use serde_json::json;
 use std::time::Duration;
@@ -136,7 +136,7 @@ async fn too_long_code_never_reaches_meta() {
 #[tokio::test]
 async fn the_fake_records_protocol_violations() {
     let fake = FakeWhatsApp::start(FakeAccount::default());
-    let http = reqwest::Client::new();
+    let http = gateway_sdk::http::reqwest::Client::new();
     let url = format!("{}/v23.0/106540352242922/messages", fake.base_url);
     let good = json!({
         "messaging_product": "whatsapp", "to": "79991234567", "type": "template",

@@ -1,98 +1,38 @@
-//! The fake's HTTP side: one handler that validates each request against the Cloud
+//! The fake's HTTP side: one function that validates each request against the Cloud
 //! API's rules for authentication templates, records violations, and answers per the
 //! configured behaviour with Graph API shapes.
 
+use super::wire::{self, Component, TemplateMessage};
 use super::{Behaviour, FakeAccount, Received};
-use crate::request::{self, GraphError, GraphErrorBody, TemplateMessage};
-use actix_web::{HttpRequest, HttpResponse, web};
+use crate::server::{Incoming, Log, Reply};
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 #[derive(Debug, Default)]
 pub(super) struct State {
-    pub(super) account: Option<FakeAccount>,
+    pub(super) account: FakeAccount,
     pub(super) global: Behaviour,
     pub(super) per_phone: HashMap<String, Behaviour>,
-    pub(super) received: Vec<Received>,
-    pub(super) violations: Vec<String>,
     pub(super) next_id: u64,
     /// message id → (recipient digits, code).
     pub(super) sent: HashMap<String, (String, String)>,
 }
 
-enum Reply {
-    Now(u16, String),
-    After(Duration, u16, String),
-}
-
-pub(super) async fn handle(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<Arc<Mutex<State>>>,
-) -> HttpResponse {
-    let reply = {
-        let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-        process(&mut state, &req, &body)
-    };
-    let (status, text) = match reply {
-        Reply::Now(s, t) => (s, t),
-        Reply::After(d, s, t) => {
-            actix_rt::time::sleep(d).await;
-            (s, t)
-        }
-    };
-    let code = actix_web::http::StatusCode::from_u16(status).expect("valid status");
-    HttpResponse::build(code)
-        .content_type("application/json")
-        .body(text)
-}
-
 fn graph_error(http_status: u16, code: i64, message: &str) -> Reply {
-    let body = GraphErrorBody {
-        error: GraphError {
-            message: format!("(#{code}) {message}"),
-            // Meta uses OAuthException for most Cloud API errors, auth or not.
-            kind: "OAuthException".into(),
-            code,
-            error_data: Some(json!({ "messaging_product": "whatsapp", "details": message })),
-            error_subcode: None,
-            fbtrace_id: Some("AFakeTraceId".into()),
-        },
-    };
-    Reply::Now(
-        http_status,
-        serde_json::to_string(&body).expect("serializes"),
-    )
+    Reply::json(http_status, wire::graph_error(code, message))
 }
 
-fn header(req: &HttpRequest, name: &str) -> Option<String> {
-    req.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-fn process(state: &mut State, req: &HttpRequest, body: &[u8]) -> Reply {
-    let account = state.account.clone().expect("set at start");
-    let received = Received {
-        path: req.path().to_owned(),
-        authorization: header(req, "authorization"),
-        content_type: header(req, "content-type"),
-        body: serde_json::from_slice(body).unwrap_or(serde_json::Value::Null),
-    };
-    state.received.push(received.clone());
-    let violation = |state: &mut State, what: String, http_status: u16, code: i64| {
-        state
-            .violations
-            .push(format!("{} {}: {what}", req.method(), req.path()));
+pub(super) fn process(state: &mut State, log: &mut Log<Received>, req: &Incoming) -> Reply {
+    let account = state.account.clone();
+    let received = Received::from(req);
+    log.record(received.clone());
+    let mut violation = |what: String, http_status: u16, code: i64| {
+        log.violation(req, &what);
         graph_error(http_status, code, &what)
     };
-    let parts: Vec<&str> = req.path().trim_matches('/').split('/').collect();
+    let parts: Vec<&str> = req.path.trim_matches('/').split('/').collect();
     let [version, phone_number_id, "messages"] = parts.as_slice() else {
         return violation(
-            state,
             "unknown path; expected /{version}/{phone_number_id}/messages".into(),
             400,
             100,
@@ -100,33 +40,27 @@ fn process(state: &mut State, req: &HttpRequest, body: &[u8]) -> Reply {
     };
     if *version != account.api_version {
         return violation(
-            state,
             format!("API version {version} is not the configured one"),
             400,
             100,
         );
     }
-    if req.method() != actix_web::http::Method::POST {
-        return violation(state, "messages must be POSTed".into(), 405, 100);
+    if req.method != "POST" {
+        return violation("messages must be POSTed".into(), 405, 100);
     }
     let Some(token) = received
         .authorization
         .as_deref()
         .and_then(|a| a.strip_prefix("Bearer "))
     else {
-        return violation(
-            state,
-            "An active access token must be used".into(),
-            401,
-            2500,
-        );
+        return violation("An active access token must be used".into(), 401, 2500);
     };
     if !received
         .content_type
         .as_deref()
         .is_some_and(|c| c.starts_with("application/json"))
     {
-        return violation(state, "body is not application/json".into(), 400, 100);
+        return violation("body is not application/json".into(), 400, 100);
     }
     if token != account.access_token {
         return graph_error(
@@ -138,13 +72,13 @@ fn process(state: &mut State, req: &HttpRequest, body: &[u8]) -> Reply {
     if *phone_number_id != account.phone_number_id {
         return graph_error(400, 100, "Unsupported post request. Object does not exist");
     }
-    let msg: TemplateMessage = match serde_json::from_slice(body) {
+    let msg: TemplateMessage = match serde_json::from_slice(&req.body) {
         Ok(m) => m,
-        Err(e) => return violation(state, format!("bad body: {e}"), 400, 100),
+        Err(e) => return violation(format!("bad body: {e}"), 400, 100),
     };
     let code = match template_problem(&msg) {
         Ok(code) => code,
-        Err((what, error_code)) => return violation(state, what, 400, error_code),
+        Err((what, error_code)) => return violation(what, 400, error_code),
     };
     let languages = account.templates.get(&msg.template.name);
     if !languages.is_some_and(|l| l.contains(&msg.template.language.code)) {
@@ -162,10 +96,8 @@ fn process(state: &mut State, req: &HttpRequest, body: &[u8]) -> Reply {
             code,
             message,
         } => graph_error(http_status, code, &message),
-        Behaviour::Stall(d) => match accept(state, to, code) {
-            Reply::Now(s, t) | Reply::After(_, s, t) => Reply::After(d, s, t),
-        },
-        Behaviour::Malformed => Reply::Now(200, "<html>upstream error</html>".into()),
+        Behaviour::Stall(d) => accept(state, to, code).after(d),
+        Behaviour::Malformed => Reply::json(200, "<html>upstream error</html>"),
     }
 }
 
@@ -178,7 +110,7 @@ fn accept(state: &mut State, to: String, code: String) -> Reply {
         "messages": [{ "id": id }]
     });
     state.sent.insert(id, (to, code));
-    Reply::Now(200, answer.to_string())
+    Reply::json(200, answer.to_string())
 }
 
 /// Checks the authentication-template rules; returns the code, or what is wrong and the
@@ -201,7 +133,7 @@ fn template_problem(msg: &TemplateMessage) -> Result<String, (String, i64)> {
     if !(7..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(("`to` is not a phone number".into(), 131009));
     }
-    let single_text = |c: &request::Component| match c.parameters.as_slice() {
+    let single_text = |c: &Component| match c.parameters.as_slice() {
         [p] if p.kind == "text" => Some(p.text.clone()),
         _ => None,
     };
@@ -221,7 +153,7 @@ fn template_problem(msg: &TemplateMessage) -> Result<String, (String, i64)> {
     .flatten();
     match (body_code, button_code) {
         (Some(a), Some(b))
-            if a == b && !a.is_empty() && a.chars().count() <= request::CODE_MAX_CHARS =>
+            if a == b && !a.is_empty() && a.chars().count() <= wire::CODE_MAX_CHARS =>
         {
             Ok(a)
         }

@@ -1,12 +1,10 @@
-//! The fake's HTTP side: one handler that validates each request against the Gateway
+//! The fake's HTTP side: one function that validates each request against the Gateway
 //! API's documented rules, records violations, and answers per the configured behaviour.
 
+use super::wire::{self, CheckSendAbility, SendVerificationMessage};
 use super::{Behaviour, Received};
-use crate::request::{self, CheckSendAbility, Envelope, RequestStatus, SendVerificationMessage};
-use actix_web::{HttpRequest, HttpResponse, web};
+use crate::server::{Incoming, Log, Reply};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// A `checkSendAbility` answer that may be spent once.
 #[derive(Debug)]
@@ -20,90 +18,28 @@ pub(super) struct State {
     pub(super) token: String,
     pub(super) global: Behaviour,
     pub(super) per_phone: HashMap<String, Behaviour>,
-    pub(super) received: Vec<Received>,
-    pub(super) violations: Vec<String>,
     pub(super) next_id: u64,
     pub(super) checks: HashMap<String, Check>,
     pub(super) sent: HashMap<String, SendVerificationMessage>,
 }
 
-/// What to answer.
-enum Reply {
-    Now(u16, String),
-    After(Duration, u16, String),
-}
-
-pub(super) async fn handle(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<Arc<Mutex<State>>>,
-) -> HttpResponse {
-    let reply = {
-        let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-        process(&mut state, &req, &body)
-    };
-    let (status, text) = match reply {
-        Reply::Now(s, t) => (s, t),
-        Reply::After(d, s, t) => {
-            actix_rt::time::sleep(d).await;
-            (s, t)
-        }
-    };
-    let code = actix_web::http::StatusCode::from_u16(status).expect("valid status");
-    HttpResponse::build(code)
-        .content_type("application/json")
-        .body(text)
-}
-
 fn error(http_status: u16, error: &str) -> Reply {
-    let env = Envelope {
-        ok: false,
-        result: None,
-        error: Some(error.to_owned()),
-    };
-    Reply::Now(
-        http_status,
-        serde_json::to_string(&env).expect("serializes"),
-    )
+    Reply::json(http_status, wire::error(error))
 }
 
-fn header(req: &HttpRequest, name: &str) -> Option<String> {
-    req.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-fn process(state: &mut State, req: &HttpRequest, body: &[u8]) -> Reply {
-    let received = Received {
-        path: req.path().to_owned(),
-        authorization: header(req, "authorization"),
-        content_type: header(req, "content-type"),
-        body: serde_json::from_slice(body).unwrap_or(serde_json::Value::Null),
-    };
-    state.received.push(received.clone());
-    let violation = |state: &mut State, what: String, http_status: u16, err: &str| {
-        state
-            .violations
-            .push(format!("{} {}: {what}", req.method(), req.path()));
+pub(super) fn process(state: &mut State, log: &mut Log<Received>, req: &Incoming) -> Reply {
+    let received = Received::from(req);
+    log.record(received.clone());
+    let mut violation = |what: String, http_status: u16, err: &str| {
+        log.violation(req, &what);
         error(http_status, err)
     };
-    let method = req.path().trim_start_matches('/').to_ascii_lowercase();
+    let method = req.path.trim_start_matches('/').to_ascii_lowercase();
     if method != "checksendability" && method != "sendverificationmessage" {
-        return violation(
-            state,
-            "no such Gateway API method".into(),
-            404,
-            "METHOD_NOT_FOUND",
-        );
+        return violation("no such Gateway API method".into(), 404, "METHOD_NOT_FOUND");
     }
-    if req.method() != actix_web::http::Method::POST {
-        return violation(
-            state,
-            "this adapter must POST".into(),
-            405,
-            "METHOD_NOT_ALLOWED",
-        );
+    if req.method != "POST" {
+        return violation("this adapter must POST".into(), 405, "METHOD_NOT_ALLOWED");
     }
     let token = match received
         .authorization
@@ -112,12 +48,7 @@ fn process(state: &mut State, req: &HttpRequest, body: &[u8]) -> Reply {
     {
         Some(t) => t.to_owned(),
         None => {
-            return violation(
-                state,
-                "missing Bearer token".into(),
-                401,
-                "ACCESS_TOKEN_REQUIRED",
-            );
+            return violation("missing Bearer token".into(), 401, "ACCESS_TOKEN_REQUIRED");
         }
     };
     if !received
@@ -126,7 +57,6 @@ fn process(state: &mut State, req: &HttpRequest, body: &[u8]) -> Reply {
         .is_some_and(|c| c.starts_with("application/json"))
     {
         return violation(
-            state,
             "body is not application/json".into(),
             400,
             "CONTENT_TYPE_INVALID",
@@ -136,13 +66,12 @@ fn process(state: &mut State, req: &HttpRequest, body: &[u8]) -> Reply {
         return error(401, "ACCESS_TOKEN_INVALID");
     }
     if method == "checksendability" {
-        let check: CheckSendAbility = match serde_json::from_slice(body) {
+        let check: CheckSendAbility = match serde_json::from_slice(&req.body) {
             Ok(c) => c,
-            Err(e) => return violation(state, format!("bad body: {e}"), 400, "PARAMS_INVALID"),
+            Err(e) => return violation(format!("bad body: {e}"), 400, "PARAMS_INVALID"),
         };
         if !is_e164(&check.phone_number) {
             return violation(
-                state,
                 "phone_number is not E.164".into(),
                 400,
                 "PHONE_NUMBER_INVALID",
@@ -161,9 +90,9 @@ fn process(state: &mut State, req: &HttpRequest, body: &[u8]) -> Reply {
             status_reply(&id, &phone, 0.01, None)
         })
     } else {
-        let msg: SendVerificationMessage = match serde_json::from_slice(body) {
+        let msg: SendVerificationMessage = match serde_json::from_slice(&req.body) {
             Ok(m) => m,
-            Err(e) => return violation(state, format!("bad body: {e}"), 400, "PARAMS_INVALID"),
+            Err(e) => return violation(format!("bad body: {e}"), 400, "PARAMS_INVALID"),
         };
         if let Some(problem) = send_problem(&msg) {
             let err = format!(
@@ -174,7 +103,7 @@ fn process(state: &mut State, req: &HttpRequest, body: &[u8]) -> Reply {
                     .unwrap_or("PARAMS")
                     .to_ascii_uppercase()
             );
-            return violation(state, problem, 400, &err);
+            return violation(problem, 400, &err);
         }
         let phone = msg.phone_number.clone();
         with_behaviour(state, &phone, move |state| {
@@ -188,7 +117,7 @@ fn process(state: &mut State, req: &HttpRequest, body: &[u8]) -> Reply {
                 },
                 None => (new_id(state), 0.01),
             };
-            let reply = status_reply(&id, &msg.phone_number, cost, msg.payload.clone());
+            let reply = status_reply(&id, &msg.phone_number, cost, msg.payload.as_deref());
             state.sent.insert(id, msg);
             reply
         })
@@ -207,10 +136,8 @@ fn with_behaviour(
             http_status,
             error: e,
         } => error(http_status, &e),
-        Behaviour::Stall(d) => match accept(state) {
-            Reply::Now(s, t) | Reply::After(_, s, t) => Reply::After(d, s, t),
-        },
-        Behaviour::Malformed => Reply::Now(200, "{\"ok\": tru".into()),
+        Behaviour::Stall(d) => accept(state).after(d),
+        Behaviour::Malformed => Reply::json(200, "{\"ok\": tru"),
     }
 }
 
@@ -219,23 +146,11 @@ fn new_id(state: &mut State) -> String {
     format!("tgreq_{}", state.next_id)
 }
 
-fn status_reply(id: &str, phone: &str, cost: f64, payload: Option<String>) -> Reply {
-    let result = RequestStatus {
-        request_id: id.to_owned(),
-        phone_number: phone.to_owned(),
-        request_cost: cost,
-        is_refunded: None,
-        remaining_balance: Some(100.0),
-        delivery_status: None,
-        verification_status: None,
-        payload,
-    };
-    let env = Envelope {
-        ok: true,
-        result: Some(result),
-        error: None,
-    };
-    Reply::Now(200, serde_json::to_string(&env).expect("serializes"))
+fn status_reply(id: &str, phone: &str, cost: f64, payload: Option<&str>) -> Reply {
+    Reply::json(
+        200,
+        wire::ok(wire::request_status(id, phone, cost, payload)),
+    )
 }
 
 fn is_e164(phone: &str) -> bool {
@@ -249,24 +164,25 @@ fn send_problem(msg: &SendVerificationMessage) -> Option<String> {
     if !is_e164(&msg.phone_number) {
         return Some("phone_number is not E.164".into());
     }
-    if request::check_code(&msg.code).is_err() {
+    if !(wire::CODE_DIGITS.contains(&msg.code.len())
+        && msg.code.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Some("code must be 4-8 digits".into());
     }
-    if !(request::TTL_MIN_SECS..=request::TTL_MAX_SECS).contains(&msg.ttl) {
+    if !wire::TTL_SECS.contains(&msg.ttl) {
         return Some(format!("ttl {} is outside 30-3600", msg.ttl));
     }
     if msg
         .payload
         .as_ref()
-        .is_some_and(|p| p.len() > request::PAYLOAD_MAX_BYTES)
+        .is_some_and(|p| p.len() > wire::PAYLOAD_MAX_BYTES)
     {
         return Some("payload is longer than 128 bytes".into());
     }
     if let Some(url) = &msg.callback_url {
         // Telegram wants HTTPS; plain HTTP is allowed to loopback only, for tests.
         let loopback = url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost");
-        if url.len() > request::CALLBACK_URL_MAX_BYTES || !(url.starts_with("https://") || loopback)
-        {
+        if url.len() > wire::CALLBACK_URL_MAX_BYTES || !(url.starts_with("https://") || loopback) {
             return Some("callback_url must be an HTTPS URL of at most 256 bytes".into());
         }
     }

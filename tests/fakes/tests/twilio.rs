@@ -1,7 +1,7 @@
 //! The fake itself: it must refuse what the real API refuses (and record it), and
 //! answer in Twilio's documented shapes.
 
-use crate::fake::{FAKE_FROM, FakeAccount, FakeTwilio};
+use fake_providers::twilio::{FAKE_FROM, FakeAccount, FakeTwilio};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 

@@ -14,8 +14,8 @@ pub const WHATSAPP_VERIFY_TOKEN: &str = "fake-whatsapp-verify-token";
 /// environment, with the values the fakes (started with their default accounts and
 /// [`TELEGRAM_TOKEN`]) accept.
 pub fn example_env() -> Vec<(&'static str, String)> {
-    let twilio = adapter_twilio::fake::FakeAccount::default();
-    let whatsapp = adapter_whatsapp::fake::FakeAccount::default();
+    let twilio = crate::twilio::FakeAccount::default();
+    let whatsapp = crate::whatsapp::FakeAccount::default();
     vec![
         ("TWILIO_AUTH_TOKEN", twilio.auth_token),
         ("TELEGRAM_GATEWAY_TOKEN", TELEGRAM_TOKEN.to_owned()),

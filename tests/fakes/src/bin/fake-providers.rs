@@ -7,11 +7,11 @@
 //! The fakes bind `127.0.0.1:0` (that is all their API offers), so each fixed port is a
 //! plain TCP forwarder to its fake: transparent to HTTP, a few lines of tokio.
 
-use adapter_telegram::fake::FakeTelegram;
-use adapter_twilio::fake::{FAKE_FROM, FakeAccount as TwilioAccount, FakeTwilio};
-use adapter_whatsapp::fake::{FakeAccount as WhatsAppAccount, FakeWhatsApp};
 use clap::Parser;
-use e2e::fakes::{TELEGRAM_TOKEN, example_env};
+use fake_providers::telegram::FakeTelegram;
+use fake_providers::twilio::{FAKE_FROM, FakeAccount as TwilioAccount, FakeTwilio};
+use fake_providers::whatsapp::{FakeAccount as WhatsAppAccount, FakeWhatsApp};
+use fake_providers::{TELEGRAM_TOKEN, example_env};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};

@@ -1,19 +1,17 @@
-//! A faithful fake of Twilio's Messages API on `127.0.0.1:0` (actix-web), for this
-//! crate's tests and the end-to-end tests. It answers with Twilio's documented shapes
+//! A faithful fake of Twilio's Messages API on `127.0.0.1:0`, for the Twilio adapter's
+//! tests and the end-to-end tests. It answers with Twilio's documented shapes
 //! (201 with string `num_segments` and RFC 2822 dates, `{code, message, more_info,
 //! status}` errors), and it *fails and records a violation* for anything the real API
 //! would refuse (wrong path, bad Basic auth, not form-encoded, missing `To`/`Body`,
 //! both or neither of `From`/`MessagingServiceSid`, unknown fields, …), so tests can
 //! assert `violations()` is empty. It can also post correctly signed status callbacks.
-//!
-//! Enabled by the crate feature `fake-server` (and always in this crate's unit tests).
 
 mod callbacks;
 mod responses;
 mod rules;
 mod server;
 
-pub use callbacks::signed_status_callback;
+pub use callbacks::{signed_status_callback, twilio_signature};
 pub use server::FakeTwilio;
 
 /// The credentials the fake accepts; the adapter under test must use the same.

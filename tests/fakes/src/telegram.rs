@@ -1,5 +1,5 @@
-//! A fake Telegram Gateway API on `127.0.0.1:0` (actix-web on its own thread), for this
-//! crate's tests and the end-to-end tests (feature `fake-server`).
+//! A fake Telegram Gateway API on `127.0.0.1:0`, for the Telegram adapter's tests and the
+//! end-to-end tests.
 //!
 //! It speaks the documented protocol and refuses, like Telegram, what Telegram refuses;
 //! when the refusal means the adapter spoke the protocol wrongly (wrong path, missing
@@ -8,16 +8,36 @@
 //! set globally or per phone, and [`FakeTelegram::report`] produces correctly signed
 //! delivery reports for what it accepted.
 
-use crate::callback::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use crate::request::{DeliveryState, RequestStatus};
-use actix_web::{App, HttpServer, web};
+use crate::server::{FakeServer, JsonRequest, Log};
 use gateway_sdk::CallbackRequest;
-use server::{State, handle};
-use std::sync::{Arc, Mutex, MutexGuard};
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use server::{State, process};
+use sha2::{Digest, Sha256};
+use std::sync::MutexGuard;
 use std::time::Duration;
 use time::OffsetDateTime;
 
 mod server;
+mod wire;
+
+/// Header carrying the report's Unix timestamp.
+pub const TIMESTAMP_HEADER: &str = "x-request-timestamp";
+/// Header carrying the report's hex signature.
+pub const SIGNATURE_HEADER: &str = "x-request-signature";
+
+/// The signature Telegram puts on a delivery report: hex HMAC-SHA256 of
+/// `"{timestamp}\n{body}"` keyed by SHA-256 of the API token
+/// (<https://core.telegram.org/gateway/api#report-delivery>). Written here from the
+/// documentation, independently of the adapter's check.
+pub fn report_signature(token: &str, timestamp: &str, body: &str) -> String {
+    let key = Sha256::digest(token.as_bytes());
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC accepts any key length");
+    mac.update(timestamp.as_bytes());
+    mac.update(b"\n");
+    mac.update(body.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
 
 /// What the fake does with a valid request.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -53,18 +73,8 @@ impl Behaviour {
     }
 }
 
-/// One request the fake received.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Received {
-    /// The request path, e.g. `/sendVerificationMessage`.
-    pub path: String,
-    /// The `Authorization` header, if any.
-    pub authorization: Option<String>,
-    /// The `Content-Type` header, if any.
-    pub content_type: Option<String>,
-    /// The body as JSON (`Null` if it was not JSON).
-    pub body: serde_json::Value,
-}
+/// One request the fake received (path such as `/sendVerificationMessage`).
+pub type Received = JsonRequest;
 
 /// A delivery report as Telegram would POST it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,17 +88,18 @@ pub struct SignedReport {
 }
 
 impl SignedReport {
-    /// Signs `status` with `token` at `timestamp` (Unix seconds).
-    pub fn sign(token: &str, timestamp: i64, status: &RequestStatus) -> Self {
-        let body = serde_json::to_string(status).expect("RequestStatus serializes");
+    /// Signs `status` (a `RequestStatus` object, serialized as JSON) with `token` at
+    /// `timestamp` (Unix seconds).
+    pub fn sign(token: &str, timestamp: i64, status: &impl Serialize) -> Self {
+        let body = serde_json::to_string(status).expect("a RequestStatus serializes");
         let ts = timestamp.to_string();
-        let signature = callback::sign(token, &ts, &body);
+        let signature = report_signature(token, &ts, &body);
         Self {
             url: None,
             headers: vec![
                 ("content-type".into(), "application/json".into()),
-                (TIMESTAMP_HEADER.to_ascii_lowercase(), ts),
-                (SIGNATURE_HEADER.to_ascii_lowercase(), signature),
+                (TIMESTAMP_HEADER.into(), ts),
+                (SIGNATURE_HEADER.into(), signature),
             ],
             body,
         }
@@ -110,75 +121,55 @@ impl SignedReport {
 }
 
 /// A running fake; stopped when dropped.
+#[derive(Debug)]
 pub struct FakeTelegram {
     /// Base URL to put in the adapter's `base_url` setting.
     pub base_url: String,
-    state: Arc<Mutex<State>>,
-    server: actix_web::dev::ServerHandle,
+    server: FakeServer<State, Received>,
 }
 
 impl FakeTelegram {
     /// Starts a fake that accepts `token`.
     pub fn start(token: &str) -> Self {
-        let state = Arc::new(Mutex::new(State {
+        let state = State {
             token: token.to_owned(),
             ..State::default()
-        }));
-        let shared = web::Data::new(state.clone());
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            actix_rt::System::new().block_on(async move {
-                let server = HttpServer::new(move || {
-                    App::new()
-                        .app_data(shared.clone())
-                        .default_service(web::to(handle))
-                })
-                .workers(2)
-                .disable_signals()
-                .bind(("127.0.0.1", 0))
-                .expect("bind 127.0.0.1:0");
-                let addr = server.addrs()[0];
-                let running = server.run();
-                tx.send((addr, running.handle()))
-                    .expect("the starter waits for the address");
-                let _ = running.await;
-            });
-        });
-        let (addr, server) = rx.recv().expect("the fake Telegram server starts");
+        };
+        let server = FakeServer::start("telegram", state, process);
         Self {
-            base_url: format!("http://{addr}"),
-            state,
+            base_url: server.base_url.clone(),
             server,
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, (State, Log<Received>)> {
+        self.server.lock()
     }
 
     /// Sets what happens to every phone without its own behaviour.
     pub fn set_behaviour(&self, behaviour: Behaviour) {
-        self.lock().global = behaviour;
+        self.lock().0.global = behaviour;
     }
 
     /// Sets what happens to one phone (E.164).
     pub fn set_phone_behaviour(&self, phone: &str, behaviour: Behaviour) {
-        self.lock().per_phone.insert(phone.to_owned(), behaviour);
+        self.lock().0.per_phone.insert(phone.to_owned(), behaviour);
     }
 
     /// Every request received so far.
     pub fn requests(&self) -> Vec<Received> {
-        self.lock().received.clone()
+        self.server.requests()
     }
 
     /// Protocol violations seen so far; empty when the adapter spoke the API correctly.
     pub fn violations(&self) -> Vec<String> {
-        self.lock().violations.clone()
+        self.server.violations()
     }
 
     /// The last code accepted for `phone`, as the phone would display it.
     pub fn last_code(&self, phone: &str) -> Option<String> {
-        let state = self.lock();
+        let guard = self.lock();
+        let state = &guard.0;
         let mut sent: Vec<_> = state
             .sent
             .iter()
@@ -191,31 +182,21 @@ impl FakeTelegram {
     /// A signed report that the message accepted as `request_id` reached `status`
     /// (`sent`, `delivered`, `read`, `expired`, `revoked`) at `timestamp`.
     pub fn report(&self, request_id: &str, status: &str, timestamp: i64) -> Option<SignedReport> {
-        let state = self.lock();
+        let guard = self.lock();
+        let state = &guard.0;
         let sent = state.sent.get(request_id)?;
-        let body = RequestStatus {
-            request_id: request_id.to_owned(),
-            phone_number: sent.phone_number.clone(),
-            request_cost: 0.01,
-            is_refunded: Some(status == "expired"),
-            remaining_balance: None,
-            delivery_status: Some(DeliveryState {
-                status: status.to_owned(),
-                updated_at: timestamp,
-            }),
-            verification_status: None,
-            payload: sent.payload.clone(),
-        };
+        let mut body = wire::request_status(request_id, &sent.phone_number, 0.01, None);
+        if let Some(fields) = body.as_object_mut() {
+            fields.remove("remaining_balance");
+        }
+        body["is_refunded"] = (status == "expired").into();
+        body["delivery_status"] = serde_json::json!({ "status": status, "updated_at": timestamp });
+        if let Some(payload) = &sent.payload {
+            body["payload"] = payload.as_str().into();
+        }
         let mut report = SignedReport::sign(&state.token, timestamp, &body);
         report.url = sent.callback_url.clone();
         Some(report)
-    }
-}
-
-impl Drop for FakeTelegram {
-    fn drop(&mut self) {
-        // `stop` sends the command at once; the returned future only awaits completion.
-        drop(self.server.stop(false));
     }
 }
 

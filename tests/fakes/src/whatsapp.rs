@@ -1,5 +1,5 @@
-//! A fake WhatsApp Cloud API on `127.0.0.1:0` (actix-web on its own thread), for this
-//! crate's tests and the end-to-end tests (feature `fake-server`).
+//! A fake WhatsApp Cloud API on `127.0.0.1:0`, for the WhatsApp adapter's tests and the
+//! end-to-end tests.
 //!
 //! It serves `POST /{version}/{phone_number_id}/messages` for one business account and
 //! refuses, like Meta, what Meta refuses; when the refusal means the adapter spoke the
@@ -8,17 +8,32 @@
 //! tests assert is empty. Behaviours can be set globally or per phone, and
 //! [`FakeWhatsApp::status_webhook`] produces correctly signed status notifications.
 
-use crate::callback::{self, SIGNATURE_HEADER};
-use actix_web::{App, HttpServer, web};
+use crate::server::{FakeServer, JsonRequest, Log};
 use gateway_sdk::CallbackRequest;
+use hmac::{Hmac, Mac};
 use serde_json::json;
-use server::{State, handle};
+use server::{State, process};
+use sha2::Sha256;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::MutexGuard;
 use std::time::Duration;
 use time::OffsetDateTime;
 
 mod server;
+mod wire;
+
+/// Header carrying a webhook's signature.
+pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
+
+/// The signature Meta puts on a webhook call: `sha256=` and the hex HMAC-SHA256 of the
+/// body keyed by the app secret. Written here from Meta's documentation, independently
+/// of the adapter's check.
+pub fn webhook_signature(app_secret: &str, body: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()).expect("HMAC accepts any key length");
+    mac.update(body.as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
 
 /// The business account the fake serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +55,7 @@ impl Default for FakeAccount {
         Self {
             access_token: "EAAG-test-token".into(),
             app_secret: "test-app-secret".into(),
-            api_version: crate::config::DEFAULT_API_VERSION.into(),
+            api_version: wire::DEFAULT_API_VERSION.into(),
             phone_number_id: "106540352242922".into(),
             templates: HashMap::from([(
                 "otp_code".to_owned(),
@@ -88,17 +103,7 @@ impl Behaviour {
 }
 
 /// One request the fake received.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Received {
-    /// Request path.
-    pub path: String,
-    /// `Authorization` header.
-    pub authorization: Option<String>,
-    /// `Content-Type` header.
-    pub content_type: Option<String>,
-    /// Body as JSON (`Null` if not JSON).
-    pub body: serde_json::Value,
-}
+pub type Received = JsonRequest;
 
 /// A webhook call as Meta would make it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,8 +120,8 @@ impl SignedWebhook {
         let headers = vec![
             ("content-type".into(), "application/json".into()),
             (
-                SIGNATURE_HEADER.to_ascii_lowercase(),
-                callback::sign(app_secret, &body),
+                SIGNATURE_HEADER.into(),
+                webhook_signature(app_secret, &body),
             ),
         ];
         Self { headers, body }
@@ -168,15 +173,15 @@ pub fn handshake_request(
     challenge: &str,
     received_at: OffsetDateTime,
 ) -> CallbackRequest {
-    let mut url =
-        reqwest::Url::parse("https://gateway.test/v1/callbacks/whatsapp").expect("valid URL");
-    url.query_pairs_mut()
+    let query = form_urlencoded::Serializer::new(String::new())
         .append_pair("hub.mode", "subscribe")
         .append_pair("hub.challenge", challenge)
-        .append_pair("hub.verify_token", verify_token);
+        .append_pair("hub.verify_token", verify_token)
+        .finish();
+    let url = format!("https://gateway.test/v1/callbacks/whatsapp?{query}");
     CallbackRequest {
         method: "GET".into(),
-        url: url.into(),
+        url,
         headers: Vec::new(),
         body: String::new(),
         received_at,
@@ -184,47 +189,26 @@ pub fn handshake_request(
 }
 
 /// A running fake; stopped when dropped.
+#[derive(Debug)]
 pub struct FakeWhatsApp {
     /// Base URL to put in the adapter's `base_url` setting.
     pub base_url: String,
     /// The account served.
     pub account: FakeAccount,
-    state: Arc<Mutex<State>>,
-    server: actix_web::dev::ServerHandle,
+    server: FakeServer<State, Received>,
 }
 
 impl FakeWhatsApp {
     /// Starts a fake serving `account`.
     pub fn start(account: FakeAccount) -> Self {
-        let state = Arc::new(Mutex::new(State {
-            account: Some(account.clone()),
+        let state = State {
+            account: account.clone(),
             ..State::default()
-        }));
-        let shared = web::Data::new(state.clone());
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            actix_rt::System::new().block_on(async move {
-                let server = HttpServer::new(move || {
-                    App::new()
-                        .app_data(shared.clone())
-                        .default_service(web::to(handle))
-                })
-                .workers(2)
-                .disable_signals()
-                .bind(("127.0.0.1", 0))
-                .expect("bind 127.0.0.1:0");
-                let addr = server.addrs()[0];
-                let running = server.run();
-                tx.send((addr, running.handle()))
-                    .expect("the starter waits for the address");
-                let _ = running.await;
-            });
-        });
-        let (addr, server) = rx.recv().expect("the fake WhatsApp server starts");
+        };
+        let server = FakeServer::start("whatsapp", state, process);
         Self {
-            base_url: format!("http://{addr}"),
+            base_url: server.base_url.clone(),
             account,
-            state,
             server,
         }
     }
@@ -242,36 +226,38 @@ impl FakeWhatsApp {
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, (State, Log<Received>)> {
+        self.server.lock()
     }
 
     /// Sets what happens to every phone without its own behaviour.
     pub fn set_behaviour(&self, behaviour: Behaviour) {
-        self.lock().global = behaviour;
+        self.lock().0.global = behaviour;
     }
 
     /// Sets what happens to one phone (E.164, with or without `+`).
     pub fn set_phone_behaviour(&self, phone: &str, behaviour: Behaviour) {
         self.lock()
+            .0
             .per_phone
             .insert(phone.trim_start_matches('+').to_owned(), behaviour);
     }
 
     /// Every request received so far.
     pub fn requests(&self) -> Vec<Received> {
-        self.lock().received.clone()
+        self.server.requests()
     }
 
     /// Protocol violations seen so far; empty when the adapter spoke the API correctly.
     pub fn violations(&self) -> Vec<String> {
-        self.lock().violations.clone()
+        self.server.violations()
     }
 
     /// The last code accepted for `phone` (with or without `+`).
     pub fn last_code(&self, phone: &str) -> Option<String> {
         let digits = phone.trim_start_matches('+');
-        let state = self.lock();
+        let guard = self.lock();
+        let state = &guard.0;
         let mut sent: Vec<_> = state
             .sent
             .iter()
@@ -290,7 +276,7 @@ impl FakeWhatsApp {
         timestamp: i64,
         error: Option<(i64, &str)>,
     ) -> Option<SignedWebhook> {
-        let recipient = self.lock().sent.get(message_id)?.0.clone();
+        let recipient = self.lock().0.sent.get(message_id)?.0.clone();
         let body = status_notification(
             &self.account.phone_number_id,
             message_id,
@@ -300,12 +286,5 @@ impl FakeWhatsApp {
             error,
         );
         Some(SignedWebhook::sign(&self.account.app_secret, body))
-    }
-}
-
-impl Drop for FakeWhatsApp {
-    fn drop(&mut self) {
-        // `stop` sends the command at once; the returned future only awaits completion.
-        drop(self.server.stop(false));
     }
 }
