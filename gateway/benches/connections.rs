@@ -53,6 +53,8 @@ fn request(i: usize) -> SendRequest {
         idempotency_key: format!("k{i}"),
         callback_url: None,
         precheck_ref: None,
+        encoding: None,
+        segments: None,
     }
 }
 
@@ -72,6 +74,7 @@ async fn main() {
     let host = HostContext {
         data_dir: dir.path().to_path_buf(),
         public_url: Some("https://gw.example.com".into()),
+        reports: None,
     };
     let cfg = ConnectionsConfig {
         max_live: 2_000,

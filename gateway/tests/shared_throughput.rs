@@ -89,6 +89,7 @@ async fn instance(
     let ctx = HostContext {
         data_dir: cfg.store.data_dir.clone(),
         public_url: None,
+        reports: None,
     };
     let mock =
         InProcess::<MockAdapter>::create("mock", json!({}), &ctx, Duration::from_secs(5)).unwrap();

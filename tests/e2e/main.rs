@@ -5,6 +5,7 @@
 
 mod connections;
 mod contract;
+mod durability;
 mod flows;
 mod foundation;
 mod observability;
@@ -13,3 +14,4 @@ mod providers;
 mod resilience;
 mod scale_out;
 mod shipped;
+mod smpp;

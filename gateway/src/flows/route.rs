@@ -144,6 +144,11 @@ pub async fn route(
             idempotency_key: format!("{}:{}", input.idempotency_key, adapter.name()),
             callback_url: callback_url(state, adapter.as_ref()),
             precheck_ref,
+            encoding: Some(match prepared.rendered.encoding {
+                crate::render::Encoding::Gsm7 => gateway_sdk::TextEncoding::Gsm7,
+                crate::render::Encoding::Ucs2 => gateway_sdk::TextEncoding::Ucs2,
+            }),
+            segments: Some(prepared.rendered.segments),
         };
         let started = Instant::now();
         let inflight = state.metrics.adapter_inflight(adapter.metric_label());
