@@ -5,6 +5,7 @@
 
 mod flows;
 mod foundation;
+mod new_adapter;
 mod observability;
 mod preview;
 mod providers;

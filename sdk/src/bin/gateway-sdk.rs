@@ -21,7 +21,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
         Ok(next) => {
-            println!("{next}");
+            use std::io::Write as _;
+            // A closed stdout (`| head`) is not a failure: the adapter was created.
+            let _ = writeln!(std::io::stdout(), "{next}");
             ExitCode::SUCCESS
         }
         Err(e) => {
