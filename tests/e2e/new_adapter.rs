@@ -69,7 +69,12 @@ fn new_adapter_is_the_renamed_template_and_resolves_in_a_workspace() {
     assert_eq!(all.len(), template.len(), "{all:?}");
     for file in &all {
         let text = std::fs::read_to_string(file).unwrap();
-        for old in ["adapter-template", "adapter_template", "TemplateAdapter", "example-sms"] {
+        for old in [
+            "adapter-template",
+            "adapter_template",
+            "TemplateAdapter",
+            "example-sms",
+        ] {
             assert!(!text.contains(old), "{} still says `{old}`", file.display());
         }
     }
@@ -77,13 +82,25 @@ fn new_adapter_is_the_renamed_template_and_resolves_in_a_workspace() {
     assert!(lib.contains("const KIND: &'static str = \"acme-sms\";"));
     assert!(lib.contains("export_adapter!(AcmeSmsAdapter);"));
     let config = std::fs::read_to_string(dir.join("gateway.toml")).unwrap();
-    assert!(config.contains("library = \"libadapter_acme_sms.so\""), "{config}");
+    assert!(
+        config.contains("library = \"libadapter_acme_sms.so\""),
+        "{config}"
+    );
     let cargo = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
     assert!(cargo.contains("name = \"adapter-acme-sms\""));
-    assert!(!cargo.contains("../../"), "outside the repo, paths are absolute: {cargo}");
+    assert!(
+        !cargo.contains("../../"),
+        "outside the repo, paths are absolute: {cargo}"
+    );
 
     let meta = Command::new(env!("CARGO"))
-        .args(["metadata", "--offline", "--format-version", "1", "--manifest-path"])
+        .args([
+            "metadata",
+            "--offline",
+            "--format-version",
+            "1",
+            "--manifest-path",
+        ])
         .arg(ws.join("Cargo.toml"))
         .output()
         .unwrap();

@@ -45,14 +45,7 @@ pub fn classify(code: i64) -> Option<ErrorClass> {
         131021 | 131009 | 135000 => Rejected,
         // Template (132xxx), registration (133xxx), missing parameter, unsupported
         // type, certificate, payment, display name, invalid parameter, deleted number.
-        132000..=132999
-        | 133000..=133999
-        | 131008
-        | 131051
-        | 131045
-        | 131037
-        | 100
-        | 33 => Config,
+        132000..=132999 | 133000..=133999 | 131008 | 131051 | 131045 | 131037 | 100 | 33 => Config,
         // Unknown, service, something went wrong, unavailable, maintenance.
         1 | 2 | 131000 | 131016 | 131057 => Transient,
         _ => return None,

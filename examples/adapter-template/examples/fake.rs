@@ -21,7 +21,10 @@ async fn main() {
         std::process::exit(2);
     };
     let fake = FakeExampleSms::start_on(addr, &key, Answer::Accept);
-    println!("fake example-sms on {} (API key {key:?}); Ctrl-C stops", fake.base_url);
+    println!(
+        "fake example-sms on {} (API key {key:?}); Ctrl-C stops",
+        fake.base_url
+    );
     let (mut shown, mut refused) = (0, 0);
     let mut tick = tokio::time::interval(Duration::from_millis(300));
     let ctrl_c = tokio::signal::ctrl_c();

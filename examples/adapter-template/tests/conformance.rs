@@ -6,9 +6,7 @@ mod fake;
 
 use adapter_template::{SIGNATURE_HEADER, TemplateAdapter, sign};
 use fake::{Answer, FakeExampleSms};
-use gateway_sdk::conformance::{
-    ConformanceHarness, ProviderErrorCase, Scenario, run_conformance,
-};
+use gateway_sdk::conformance::{ConformanceHarness, ProviderErrorCase, Scenario, run_conformance};
 use gateway_sdk::test_util::{callback_request, context, send_request};
 use gateway_sdk::{Adapter, CallbackRequest, SendRequest};
 use std::sync::{Mutex, PoisonError};
@@ -137,6 +135,11 @@ async fn an_account_problem_marks_the_instance_down() {
     assert_eq!(err.kind(), "account", "{err}");
     let health = broke.health().await;
     assert!(!health.up);
-    assert!(health.detail.unwrap_or_default().contains("insufficient funds"));
+    assert!(
+        health
+            .detail
+            .unwrap_or_default()
+            .contains("insufficient funds")
+    );
     assert_eq!(harness.violations(), Vec::<String>::new());
 }

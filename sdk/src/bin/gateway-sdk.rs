@@ -49,7 +49,10 @@ fn run(args: &[String]) -> Result<String, String> {
     let workspace = into.clone().unwrap_or_else(|| repo.clone());
     let dest = workspace.join("adapters").join(&name);
     if dest.exists() {
-        return Err(format!("{} exists already: pick another name", dest.display()));
+        return Err(format!(
+            "{} exists already: pick another name",
+            dest.display()
+        ));
     }
     let renames = Renames::new(&name);
     copy_tree(&template, &dest, &|text| renames.apply(text))?;

@@ -31,7 +31,11 @@ pub(super) async fn provider_errors<H: ConformanceHarness>(harness: &H) {
         request.deadline_ms = DEADLINE_MS;
         match bounded(&case, DEADLINE_MS, inst.send(&request)).await {
             Err(e) if e.kind() == row.expected_kind => {}
-            other => fail(&case, &format!("Err of kind `{}`", row.expected_kind), other),
+            other => fail(
+                &case,
+                &format!("Err of kind `{}`", row.expected_kind),
+                other,
+            ),
         }
     }
 }

@@ -51,7 +51,11 @@ impl Adapter for Memory {
         let b = self.0;
         match b.provider_code {
             Some(2) if b.misread_code_2 => return Err(AdapterError::rejected("code 2")),
-            Some(2) => return Err(AdapterError::Auth { message: "code 2".into() }),
+            Some(2) => {
+                return Err(AdapterError::Auth {
+                    message: "code 2".into(),
+                });
+            }
             Some(_) => return Err(AdapterError::account("code 3: no funds")),
             None => {}
         }
@@ -230,7 +234,9 @@ async fn trusting_a_tampered_callback_fails() {
 }
 
 #[tokio::test]
-#[should_panic(expected = "conformance case `provider_error[0] `2`` failed: expected Err of kind `auth`")]
+#[should_panic(
+    expected = "conformance case `provider_error[0] `2`` failed: expected Err of kind `auth`"
+)]
 async fn a_misread_error_table_row_fails() {
     run_conformance(&Harness(Behaviour {
         misread_code_2: true,

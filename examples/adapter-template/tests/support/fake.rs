@@ -147,7 +147,10 @@ fn process(state: &mut State, log: &mut Log<JsonRequest>, req: &Incoming) -> Rep
     match state.answer {
         Answer::Accept => {
             state.next_id += 1;
-            Reply::json(200, json!({ "id": format!("ex_{}", state.next_id) }).to_string())
+            Reply::json(
+                200,
+                json!({ "id": format!("ex_{}", state.next_id) }).to_string(),
+            )
         }
         Answer::Error { http_status, code } => {
             let reply = error(http_status, code);
