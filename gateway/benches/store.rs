@@ -102,13 +102,11 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("update_read_modify_write", |b| {
         b.iter(|| {
-            let mut bump = |cur: Option<&str>| {
-                Write::Put(
-                    format!("{}x", cur.unwrap_or("")).chars().take(64).collect(),
-                    None,
-                )
+            let bump = |cur: Option<&str>| {
+                let next = format!("{}x", cur.unwrap_or("")).chars().take(64).collect();
+                (Write::Put(next, None), ())
             };
-            rt.block_on(store.update(Ns::Meta, "counter", T0, &mut bump))
+            rt.block_on(store.update(Ns::Meta, "counter", T0, bump))
                 .expect("update")
         })
     });

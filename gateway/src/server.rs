@@ -95,22 +95,43 @@ pub fn host_context(config: &Config) -> HostContext {
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = open_store(&config).await?;
-    let adapters = Adapters::load(
-        &adapters_dir(&config),
-        &config.adapters,
-        &host_context(&config),
-    )
-    .context("loading adapters")?;
-    state_with(config, clock, store, adapters).await
+    let dir = adapters_dir(&config);
+    let adapters = Adapters::load(&dir, &config.adapters, &host_context(&config))
+        .context("loading adapters")?;
+    let libraries = config.adapters.iter().map(|a| a.library.as_str());
+    let extra = config.connections.libraries.iter().map(String::as_str);
+    let kinds = AdapterKinds::open(&dir, libraries.chain(extra))
+        .context("opening adapter libraries for connections")?;
+    state_with_kinds(config, clock, store, adapters, kinds).await
 }
 
-/// Builds the shared state from parts (tests inject a manual clock and in-process adapters).
+/// Builds the shared state from parts (tests inject a manual clock and in-process
+/// adapters); connections can use no adapter kind.
 pub async fn state_with(
     config: Config,
     clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     adapters: Adapters,
 ) -> anyhow::Result<AppState> {
+    state_with_kinds(config, clock, store, adapters, AdapterKinds::default()).await
+}
+
+/// [`state_with`], with the adapter kinds connections may use.
+pub async fn state_with_kinds(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    store: Arc<dyn Store>,
+    adapters: Adapters,
+    kinds: AdapterKinds,
+) -> anyhow::Result<AppState> {
+    let vault = Vault::from_config(&config.secrets)?.map(Arc::new);
+    let connections = Connections::new(
+        store.clone(),
+        vault,
+        kinds,
+        host_context(&config),
+        &config.connections,
+    );
     let renderer =
         Renderer::new(&config.render).context("checking [render] templates and operators")?;
     let limits = Limits::new(&config.limits, &throughputs(&config)).context("checking [limits]")?;
@@ -126,6 +147,8 @@ pub async fn state_with(
     }
     let locations = LocationCache::new(location_cache_ttl_ms(&config));
     Ok(AppState {
+        connections: Arc::new(connections),
+        channel_board: Arc::default(),
         locations: Arc::new(locations),
         api_keys: ApiKeys::from_config(&config.auth.api_keys),
         config: Arc::new(config),
@@ -192,6 +215,10 @@ async fn prune_loop(state: AppState) {
             Ok(n) if n > 0 => tracing::debug!(rows = n, "pruned expired records"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pruning failed"),
+        }
+        let idle = state.connections.sweep(state.clock.now());
+        if idle > 0 {
+            tracing::debug!(instances = idle, "dropped idle connection instances");
         }
     }
 }

@@ -6,7 +6,9 @@ use crate::adapters::Adapters;
 use crate::api::locations::LocationCache;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::connections::Connections;
 use crate::error::ApiError;
+use crate::flows::channels::ChannelBoard;
 use crate::flows::secret::ServerSecret;
 use crate::http::auth::ApiKeys;
 use crate::limits::{LimitRejection, Limits};
@@ -39,6 +41,10 @@ pub struct AppState {
     pub secret: ServerSecret,
     /// Location settings read recently, for the send path.
     pub locations: Arc<LocationCache>,
+    /// Provider connections made through the API, and their live instances.
+    pub connections: Arc<Connections>,
+    /// Each channel's last send outcome on this instance (for readiness).
+    pub channel_board: Arc<ChannelBoard>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -3,10 +3,12 @@
 // Test helpers may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
 
+mod connections;
 mod flows;
 mod foundation;
 mod new_adapter;
 mod observability;
 mod preview;
 mod providers;
+mod scale_out;
 mod shipped;

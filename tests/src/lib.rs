@@ -5,6 +5,8 @@
 //! Binaries and libraries are found next to this test executable (`target/<profile>`);
 //! the README's test command builds them first (`cargo build --workspace`).
 
+pub mod redis;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -187,6 +189,17 @@ impl Gateway {
         env: &[(&str, &str)],
         config_for: impl Fn(u16) -> String,
     ) -> Gateway {
+        Self::start_sharing(dir, &dir.join("data"), env, config_for)
+    }
+
+    /// [`Gateway::start_on_own_port`] on the data directory `data_dir`, which another
+    /// running gateway may share (a second instance on one store).
+    pub fn start_sharing(
+        dir: &Path,
+        data_dir: &Path,
+        env: &[(&str, &str)],
+        config_for: impl Fn(u16) -> String,
+    ) -> Gateway {
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -197,7 +210,7 @@ impl Gateway {
             let config_path = dir.join("gateway.toml");
             std::fs::write(&config_path, config_for(port)).expect("write config");
             match Self::spawn(
-                dir.join("data"),
+                data_dir.to_path_buf(),
                 config_path,
                 dir.join("gateway.log"),
                 format!("127.0.0.1:{port}"),
@@ -311,6 +324,13 @@ impl Gateway {
     pub fn wait(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("gateway running");
         child.wait().expect("wait for gateway")
+    }
+
+    /// Kills the process with SIGKILL (no shutdown, no last write) and waits for it.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("gateway running");
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
     /// The process's log so far.

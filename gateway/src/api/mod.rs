@@ -2,8 +2,10 @@
 //! the work is in `flows`.
 
 pub mod adapters;
+pub mod connections;
 pub mod locations;
 pub mod openapi;
 pub mod preview;
+pub mod readiness;
 pub mod system;
 pub mod verifications;

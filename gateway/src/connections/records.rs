@@ -53,32 +53,33 @@ pub async fn list(store: &dyn Store, key: &str, now: Millis) -> Result<Vec<Strin
 
 /// Adds `id` to the list at `key` (once).
 pub async fn add(store: &dyn Store, key: &str, id: &str, now: Millis) -> Result<(), StoreError> {
-    let mut f = |cur: Option<&str>| {
+    let f = |cur: Option<&str>| {
         let mut ids: Vec<String> = cur
             .and_then(|s| serde_json::from_str(s).ok())
             .unwrap_or_default();
         if ids.iter().any(|i| i == id) {
-            return Write::Keep;
+            return (Write::Keep, ());
         }
         ids.push(id.to_owned());
-        Write::Put(to_json(&ids), None)
+        (Write::Put(to_json(&ids), None), ())
     };
-    store.update(Ns::ConnectionIndex, key, now, &mut f).await
+    store.update(Ns::ConnectionIndex, key, now, f).await
 }
 
 /// Removes `id` from the list at `key`; an emptied list is deleted.
 pub async fn remove(store: &dyn Store, key: &str, id: &str, now: Millis) -> Result<(), StoreError> {
-    let mut f = |cur: Option<&str>| {
+    let f = |cur: Option<&str>| {
         let Some(mut ids) = cur.and_then(|s| serde_json::from_str::<Vec<String>>(s).ok()) else {
-            return Write::Keep;
+            return (Write::Keep, ());
         };
         let before = ids.len();
         ids.retain(|i| i != id);
-        match ids.len() {
+        let write = match ids.len() {
             0 => Write::Delete,
             n if n == before => Write::Keep,
             _ => Write::Put(to_json(&ids), None),
-        }
+        };
+        (write, ())
     };
-    store.update(Ns::ConnectionIndex, key, now, &mut f).await
+    store.update(Ns::ConnectionIndex, key, now, f).await
 }

@@ -240,21 +240,18 @@ impl Connections {
         next.version = current.version + 1;
         next.updated_at = rfc3339(now);
         let encoded = to_json(&next);
-        let mut changed_meanwhile = false;
-        let mut write = |cur: Option<&str>| {
+        let write = |cur: Option<&str>| {
             let cur_version = cur
                 .and_then(|s| serde_json::from_str::<Connection>(s).ok())
                 .map(|c| c.version);
-            changed_meanwhile = cur_version != Some(current.version);
+            let changed_meanwhile = cur_version != Some(current.version);
             if changed_meanwhile {
-                Write::Keep
+                (Write::Keep, true)
             } else {
-                Write::Put(encoded.clone(), None)
+                (Write::Put(encoded.clone(), None), false)
             }
         };
-        self.store
-            .update(Ns::Connection, id, now_ms, &mut write)
-            .await?;
+        let changed_meanwhile = self.store.update(Ns::Connection, id, now_ms, write).await?;
         if changed_meanwhile {
             return Err(ConnectionError::Conflict(id.to_owned()));
         }
@@ -348,18 +345,18 @@ impl Connections {
                 }
             };
             let resealed = vault.seal(&plain, &aad(&record.id));
-            let mut write = |cur: Option<&str>| {
+            let write = |cur: Option<&str>| {
                 match cur.and_then(|s| serde_json::from_str::<Connection>(s).ok()) {
                     // Re-seal only what we read; a concurrent change sealed anew anyway.
                     Some(mut c) if c.sealed.as_deref() == Some(sealed) => {
                         c.sealed = Some(resealed.clone());
-                        Write::Put(to_json(&c), None)
+                        (Write::Put(to_json(&c), None), ())
                     }
-                    _ => Write::Keep,
+                    _ => (Write::Keep, ()),
                 }
             };
             self.store
-                .update(Ns::Connection, &record.id, now, &mut write)
+                .update(Ns::Connection, &record.id, now, write)
                 .await?;
             report.resealed += 1;
         }

@@ -1,4 +1,6 @@
-//! `POST|GET /v1/callbacks/{adapter_instance}`: provider delivery reports.
+//! `POST|GET /v1/callbacks/{adapter_instance}`: provider delivery reports, for a
+//! configured instance or a connection (`/v1/callbacks/{connection_id}`, verified with
+//! that connection's own current secret).
 //!
 //! The raw request goes to the adapter, which checks the provider's own signature and
 //! parses status updates; each update moves the matching message forward and lands in
@@ -34,7 +36,7 @@ fn public_url(state: &AppState, req: &HttpRequest) -> String {
 
 /// Receives one provider callback.
 #[utoipa::path(post, path = "/v1/callbacks/{adapter_instance}", tag = "providers",
-    params(("adapter_instance" = String, Path, description = "Adapter instance name")),
+    params(("adapter_instance" = String, Path, description = "Adapter instance name or connection id")),
     responses((status = 200, description = "Accepted (also for unknown messages)"), (status = 401, description = "`invalid_signature`"),
         (status = 400, description = "`malformed_callback`"), (status = 404, description = "`adapter_not_found`, `callbacks_not_supported`")))]
 pub async fn receive(
@@ -44,9 +46,15 @@ pub async fn receive(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner();
-    let adapter = state.adapters.get(&name).cloned().ok_or_else(|| {
+    let resolved = super::channels::resolve(&state, &name).await.map_err(|e| {
+        tracing::warn!(adapter = %name, error = %e, "callback for an unusable connection");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "connection_unusable", "Connection unusable",
+            format!("Connection `{name}` cannot verify callbacks now: {e}. An operator must fix its settings or the [secrets] keys."))
+            .with("retry_after", 60)
+    })?;
+    let adapter = resolved.ok_or_else(|| {
         ApiError::new(StatusCode::NOT_FOUND, "adapter_not_found", "Unknown adapter instance",
-            format!("No adapter instance is named `{name}`; point the provider's callback URL at /v1/callbacks/<instance>."))
+            format!("No adapter instance or connection is named `{name}`; point the provider's callback URL at /v1/callbacks/<instance or connection id>."))
     })?;
     let request = CallbackRequest {
         method: req.method().to_string(),
@@ -81,7 +89,9 @@ pub async fn receive(
     let mut applied = 0usize;
     let mut unknown = 0usize;
     for update in &outcome.updates {
-        state.metrics.record_delivery_report(&name, update.status);
+        state
+            .metrics
+            .record_delivery_report(adapter.metric_label(), update.status);
         let now = state.now_ms();
         let Some(message_id) = state
             .store
@@ -102,20 +112,20 @@ pub async fn receive(
             (Some(c), None) => Some(c.clone()),
             (None, d) => d.clone(),
         };
-        let mut apply = |cur: Option<&str>| match cur
+        let apply = |cur: Option<&str>| match cur
             .and_then(|s| serde_json::from_str::<MessageRecord>(s).ok())
         {
             Some(mut rec) => {
                 rec.apply(&name, update.status, at, detail.clone());
                 // The record keeps its retention: re-stored with the same lifetime.
                 let expires = now + state.config.store.message_retention.as_millis() as i64;
-                Write::Put(to_json(&rec), Some(expires))
+                (Write::Put(to_json(&rec), Some(expires)), ())
             }
-            None => Write::Keep,
+            None => (Write::Keep, ()),
         };
         state
             .store
-            .update(Ns::Message, &message_id, now, &mut apply)
+            .update(Ns::Message, &message_id, now, apply)
             .await?;
         applied += 1;
     }

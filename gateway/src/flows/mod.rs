@@ -6,6 +6,7 @@
 //! ways in; `callbacks` brings delivery reports back.
 
 pub mod callbacks;
+pub mod channels;
 pub mod idempotency;
 pub mod messages;
 pub mod observe;

@@ -24,7 +24,6 @@ use actix_web::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
 
 /// A stored verification. Holds no code: only the salt it is derived from and its
 /// keyed hash.
@@ -189,7 +188,7 @@ pub async fn start(
             ApiError::internal()
         })?;
         let code = state.secret.derive_code(&salt, existing.code_length);
-        let prepared = send::prepare_resolved(state, location, phone, &code)?;
+        let prepared = send::prepare_resolved(state, location, phone, &code).await?;
         let ttl_left = ((existing.expires_at - now).max(0) as u64) / 1000;
         let record = send::dispatch(
             state,
@@ -204,8 +203,7 @@ pub async fn start(
             },
         )
         .await?;
-        let mut updated = None;
-        let mut bump = |cur: Option<&str>| match cur
+        let bump = |cur: Option<&str>| match cur
             .and_then(|s| serde_json::from_str::<Verification>(s).ok())
         {
             Some(mut v) => {
@@ -215,14 +213,14 @@ pub async fn start(
                 v.channel = record.channel.clone();
                 v.message_id = record.id.clone();
                 let out = to_json(&v);
-                updated = Some(v);
-                Write::Put(out, Some(existing.expires_at + KEEP_AFTER_EXPIRY_MS))
+                let keep = Some(existing.expires_at + KEEP_AFTER_EXPIRY_MS);
+                (Write::Put(out, keep), Some(v))
             }
-            None => Write::Keep,
+            None => (Write::Keep, None),
         };
-        state
+        let updated = state
             .store
-            .update(Ns::Verification, &existing.id, now, &mut bump)
+            .update(Ns::Verification, &existing.id, now, bump)
             .await?;
         let v = updated.ok_or_else(|| {
             not_found("The verification ended while re-sending; start a new one.")
@@ -238,16 +236,17 @@ pub async fn start(
     // that appeared since then belongs to a concurrent start, which the claim in
     // `create` below answers with 409 either way.)
     if let Some(stale) = pending {
-        let mut clear = |cur: Option<&str>| {
-            if cur == Some(stale.as_str()) {
+        let clear = |cur: Option<&str>| {
+            let write = if cur == Some(stale.as_str()) {
                 Write::Delete
             } else {
                 Write::Keep
-            }
+            };
+            (write, ())
         };
         state
             .store
-            .update(Ns::PendingVerification, &pkey, now, &mut clear)
+            .update(Ns::PendingVerification, &pkey, now, clear)
             .await?;
     }
     match create(state, location, phone, purpose, client_ip, &pkey, now).await? {
@@ -315,7 +314,7 @@ async fn create(
     let salt = random_bytes();
     let code = state.secret.derive_code(&salt, cfg.code_length);
     let expires_at = now + cfg.ttl.as_millis() as i64;
-    let prepared = send::prepare_resolved(state, location, phone, &code)?;
+    let prepared = send::prepare_resolved(state, location, phone, &code).await?;
     let v = Verification {
         id: id.clone(),
         location_id: prepared.location.location_id.clone(),
@@ -458,9 +457,8 @@ pub async fn check(state: &AppState, id: &str, code: &str) -> Result<Value, ApiE
     // The decision runs where the record is (one store round trip), and frees the
     // pending slot in the same step when the verification ends. It may run more than
     // once; the last run's outcome is the one that was written.
-    let seen = Arc::new(Mutex::new(Checked::Gone));
-    let (secret, code, out) = (state.secret.clone(), code.to_owned(), seen.clone());
-    let decide = Box::new(move |cur: Option<&str>| {
+    let (secret, code) = (state.secret.clone(), code.to_owned());
+    let decide = move |cur: Option<&str>| {
         let (outcome, write, ended) = decide_check(cur, &secret, &code, now);
         let also_delete = match ended {
             Some(v) => vec![(
@@ -469,17 +467,12 @@ pub async fn check(state: &AppState, id: &str, code: &str) -> Result<Value, ApiE
             )],
             None => Vec::new(),
         };
-        *out.lock().unwrap_or_else(|e| e.into_inner()) = outcome;
-        Decision { write, also_delete }
-    });
-    state
+        (Decision { write, also_delete }, outcome)
+    };
+    let outcome = state
         .store
         .update_owned(Ns::Verification, id, now, decide)
         .await?;
-    let outcome = std::mem::replace(
-        &mut *seen.lock().unwrap_or_else(|e| e.into_inner()),
-        Checked::Gone,
-    );
     match outcome {
         Checked::Approved(v) => {
             state
@@ -562,21 +555,19 @@ pub async fn check_by_subject(
 /// Cancels a pending verification.
 pub async fn cancel(state: &AppState, id: &str) -> Result<(), ApiError> {
     let now = state.now_ms();
-    let mut found = None;
-    let mut decide =
+    let decide =
         |cur: Option<&str>| match cur.and_then(|s| serde_json::from_str::<Verification>(s).ok()) {
             Some(mut v) if v.status == "pending" && now < v.expires_at => {
                 v.status = "cancelled".into();
                 let out = to_json(&v);
                 let keep = Some(v.expires_at + KEEP_AFTER_EXPIRY_MS);
-                found = Some(v);
-                Write::Put(out, keep)
+                (Write::Put(out, keep), Some(v))
             }
-            _ => Write::Keep,
+            _ => (Write::Keep, None),
         };
-    state
+    let found = state
         .store
-        .update(Ns::Verification, id, now, &mut decide)
+        .update(Ns::Verification, id, now, decide)
         .await?;
     let v = found.ok_or_else(|| {
         not_found("No pending verification has this id; there is nothing to cancel.")

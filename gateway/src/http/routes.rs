@@ -1,6 +1,6 @@
 //! The route table and the middleware stack, shared by the server and the tests.
 
-use crate::api::{adapters, locations, preview, system, verifications};
+use crate::api::{adapters, connections, locations, preview, readiness, system, verifications};
 use crate::error::ApiError;
 use crate::flows::{callbacks, messages};
 use crate::http::json::BodyLimit;
@@ -76,6 +76,24 @@ pub fn build_app(
                     resource("/tokens/introspect").route(web::post().to(verifications::introspect)),
                 )
                 .service(resource("/adapters").route(web::get().to(adapters::list)))
+                .service(
+                    resource("/connections")
+                        .route(web::post().to(connections::create))
+                        .route(web::get().to(connections::list)),
+                )
+                .service(
+                    resource("/connections/{id}")
+                        .route(web::get().to(connections::get))
+                        .route(web::patch().to(connections::patch))
+                        .route(web::delete().to(connections::delete)),
+                )
+                .service(
+                    resource("/connections/{id}/test").route(web::post().to(connections::test)),
+                )
+                .service(
+                    resource("/locations/{location_id}/readiness")
+                        .route(web::get().to(readiness::readiness)),
+                )
                 .service(
                     resource("/locations/{location_id}")
                         .route(web::put().to(locations::put))

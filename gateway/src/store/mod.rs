@@ -137,10 +137,15 @@ impl StoreError {
     }
 }
 
-/// A boxed update closure: sees the current value (`None` if absent or expired) and
-/// says what to write. It may be called more than once by backends that retry
-/// optimistically, so it must not have side effects beyond its captures.
-pub type UpdateFn<'a> = &'a mut (dyn FnMut(Option<&str>) -> Write + Send);
+/// What an update closure reports back to its caller, type-erased so that [`Store`]
+/// stays object-safe; [`Store::update`] and [`Store::update_owned`] hand it back typed.
+pub type Seen = Box<dyn std::any::Any + Send>;
+
+/// A boxed update closure as backends see it: sees the current value (`None` if
+/// absent or expired), says what to write and what to report. It may be called more
+/// than once by backends that retry optimistically, so it must not have side effects
+/// beyond its captures; the report of the run whose write counted is returned.
+pub type UpdateFn<'a> = &'a mut (dyn FnMut(Option<&str>) -> (Write, Seen) + Send);
 
 /// What an [`Store::update_owned`] closure decides: the write for its key, and other
 /// keys to remove in the same atomic step.
@@ -152,10 +157,10 @@ pub struct Decision {
     pub also_delete: Vec<(Ns, String)>,
 }
 
-/// An owned update closure for [`Store::update_owned`]. Like [`UpdateFn`] it may run
-/// more than once, so it reports what it saw only through what it captures, and the
-/// last run is the one that counted.
-pub type OwnedUpdateFn = Box<dyn FnMut(Option<&str>) -> Decision + Send + 'static>;
+/// An owned update closure as backends see it (for [`Store::update_owned`]). Like
+/// [`UpdateFn`] it may run more than once; the report of the run whose decision was
+/// carried out is returned.
+pub type OwnedUpdateFn = Box<dyn FnMut(Option<&str>) -> (Decision, Seen) + Send + 'static>;
 
 /// The state interface. See the module docs.
 #[async_trait]
@@ -220,38 +225,41 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Removes a key; returns whether a live value was removed.
     async fn delete(&self, ns: Ns, key: &str, now: Millis) -> Result<bool, StoreError>;
 
-    /// Atomically reads, decides and writes one key.
-    async fn update(
+    /// Atomically reads, decides and writes one key; returns the report of the
+    /// closure run whose write counted. Backends implement this; callers use the typed
+    /// [`Store::update`].
+    async fn update_dyn(
         &self,
         ns: Ns,
         key: &str,
         now: Millis,
         f: UpdateFn<'_>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<Seen, StoreError>;
 
-    /// [`Store::update`] with an owned closure, which a backend may run where the data
-    /// is (SQLite: on its writer thread, one round trip instead of a read and a
+    /// [`Store::update_dyn`] with an owned closure, which a backend may run where the
+    /// data is (SQLite: on its writer thread, one round trip instead of a read and a
     /// compare-and-set), and which may also remove other keys, all in one atomic
-    /// step. The default runs the `update` loop, then the deletes (not atomic across
-    /// keys); Redis would use `WATCH`/`MULTI` with the deletes inside the `MULTI`.
-    async fn update_owned(
+    /// step. The default runs the `update_dyn` loop, then the deletes (not atomic
+    /// across keys); Redis would use `WATCH`/`MULTI` with the deletes inside the
+    /// `MULTI`. Callers use the typed [`Store::update_owned`].
+    async fn update_owned_dyn(
         &self,
         ns: Ns,
         key: &str,
         now: Millis,
         mut f: OwnedUpdateFn,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Seen, StoreError> {
         let mut deletes = Vec::new();
         let mut decide = |cur: Option<&str>| {
-            let d = f(cur);
+            let (d, seen) = f(cur);
             deletes = d.also_delete;
-            d.write
+            (d.write, seen)
         };
-        self.update(ns, key, now, &mut decide).await?;
+        let seen = self.update_dyn(ns, key, now, &mut decide).await?;
         for (ns, key) in deletes {
             self.delete(ns, &key, now).await?;
         }
-        Ok(())
+        Ok(seen)
     }
 
     /// Checks every quota and, only if all have room, counts one event under each
@@ -266,6 +274,55 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Removes expired values and quota events; returns how many rows went.
     async fn prune(&self, now: Millis) -> Result<u64, StoreError>;
+}
+
+impl dyn Store + '_ {
+    /// Atomically reads, decides and writes one key: `f` sees the current value
+    /// (`None` if absent or expired) and returns what to write and a value for the
+    /// caller, which this returns (from the run whose write counted: `f` may run more
+    /// than once, so it must not have side effects beyond its captures).
+    pub async fn update<T: Send + 'static>(
+        &self,
+        ns: Ns,
+        key: &str,
+        now: Millis,
+        mut f: impl FnMut(Option<&str>) -> (Write, T) + Send,
+    ) -> Result<T, StoreError> {
+        let mut erased = |cur: Option<&str>| {
+            let (write, value) = f(cur);
+            (write, Box::new(value) as Seen)
+        };
+        let seen = self.update_dyn(ns, key, now, &mut erased).await?;
+        typed(seen, ns, key)
+    }
+
+    /// [`Store::update`] with an owned closure that may also name other keys to
+    /// remove in the same atomic step (see [`Store::update_owned_dyn`]).
+    pub async fn update_owned<T: Send + 'static>(
+        &self,
+        ns: Ns,
+        key: &str,
+        now: Millis,
+        mut f: impl FnMut(Option<&str>) -> (Decision, T) + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let erased: OwnedUpdateFn = Box::new(move |cur: Option<&str>| {
+            let (decision, value) = f(cur);
+            (decision, Box::new(value) as Seen)
+        });
+        let seen = self.update_owned_dyn(ns, key, now, erased).await?;
+        typed(seen, ns, key)
+    }
+}
+
+/// Takes back the value an update closure reported. A backend hands back what the
+/// closure returned, so only a broken backend can make this fail.
+fn typed<T: 'static>(seen: Seen, ns: Ns, key: &str) -> Result<T, StoreError> {
+    seen.downcast::<T>().map(|v| *v).map_err(|_| {
+        StoreError::Backend(format!(
+            "update of {}:{key} returned a value its closure did not produce",
+            ns.as_str()
+        ))
+    })
 }
 
 /// Converts a time to store milliseconds.

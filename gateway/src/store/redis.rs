@@ -45,7 +45,7 @@ pub(crate) mod testing;
 pub use config::{RedisConfig, StoreBackend};
 
 use super::{
-    Decision, Millis, Ns, OwnedUpdateFn, PutItem, QuotaCheck, QuotaDenied, Store, StoreError,
+    Decision, Millis, Ns, OwnedUpdateFn, PutItem, QuotaCheck, QuotaDenied, Seen, Store, StoreError,
     UpdateFn, Write,
 };
 use async_trait::async_trait;
@@ -163,20 +163,20 @@ impl RedisStore {
         ns: Ns,
         key: &str,
         now: Millis,
-        f: &mut (dyn FnMut(Option<&str>) -> Decision + Send),
-    ) -> Result<(), StoreError> {
+        f: &mut (dyn FnMut(Option<&str>) -> (Decision, Seen) + Send),
+    ) -> Result<Seen, StoreError> {
         loop {
             let raw = self.raw(ns, key).await?;
             let live = raw.as_deref().and_then(|r| decode(r, now));
-            let Decision { write, also_delete } = f(live);
+            let (Decision { write, also_delete }, seen) = f(live);
             if write == Write::Keep && also_delete.is_empty() {
-                return Ok(());
+                return Ok(seen);
             }
             if self
                 .cas(ns, key, now, raw.as_deref(), &write, &also_delete)
                 .await?
             {
-                return Ok(());
+                return Ok(seen);
             }
         }
     }
@@ -309,27 +309,31 @@ impl Store for RedisStore {
         Ok(old.as_deref().and_then(|r| decode(r, now)).is_some())
     }
 
-    async fn update(
+    async fn update_dyn(
         &self,
         ns: Ns,
         key: &str,
         now: Millis,
         f: UpdateFn<'_>,
-    ) -> Result<(), StoreError> {
-        self.update_loop(ns, key, now, &mut |cur| Decision {
-            write: f(cur),
-            also_delete: Vec::new(),
+    ) -> Result<Seen, StoreError> {
+        self.update_loop(ns, key, now, &mut |cur| {
+            let (write, seen) = f(cur);
+            let decision = Decision {
+                write,
+                also_delete: Vec::new(),
+            };
+            (decision, seen)
         })
         .await
     }
 
-    async fn update_owned(
+    async fn update_owned_dyn(
         &self,
         ns: Ns,
         key: &str,
         now: Millis,
         mut f: OwnedUpdateFn,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Seen, StoreError> {
         self.update_loop(ns, key, now, &mut |cur| f(cur)).await
     }
 

@@ -6,7 +6,8 @@
 //! numbered migrations tracked in `PRAGMA user_version`.
 
 use super::{
-    Millis, Ns, OwnedUpdateFn, PutItem, QuotaCheck, QuotaDenied, Store, StoreError, UpdateFn, Write,
+    Millis, Ns, OwnedUpdateFn, PutItem, QuotaCheck, QuotaDenied, Seen, Store, StoreError, UpdateFn,
+    Write,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -279,19 +280,19 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn update(
+    async fn update_dyn(
         &self,
         ns: Ns,
         key: &str,
         now: Millis,
         f: UpdateFn<'_>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Seen, StoreError> {
         // The closure borrows from the caller, so it cannot move to the writer thread;
         // read, decide here, then write only if nothing changed meanwhile (compare and
         // set on the old value), retrying otherwise, exactly as a Redis WATCH would.
         loop {
             let current = self.get(ns, key, now).await?;
-            let decision = f(current.as_deref());
+            let (decision, seen) = f(current.as_deref());
             let key_owned = key.to_owned();
             let expected = current.clone();
             let applied = self
@@ -304,27 +305,27 @@ impl Store for SqliteStore {
                 })
                 .await?;
             if applied {
-                return Ok(());
+                return Ok(seen);
             }
         }
     }
 
-    async fn update_owned(
+    async fn update_owned_dyn(
         &self,
         ns: Ns,
         key: &str,
         now: Millis,
         mut f: OwnedUpdateFn,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Seen, StoreError> {
         let key = key.to_owned();
         self.with(move |c| {
             let current = live_value(c, ns, &key, now)?;
-            let decision = f(current.as_deref());
+            let (decision, seen) = f(current.as_deref());
             apply(c, ns, &key, &decision.write)?;
             for (other_ns, other_key) in &decision.also_delete {
                 remove(c, *other_ns, other_key)?;
             }
-            Ok(())
+            Ok(seen)
         })
         .await
     }

@@ -83,22 +83,32 @@ pub(super) async fn update_is_atomic_under_concurrency(s: S) {
     for _ in 0..25 {
         let s = s.clone();
         tasks.push(tokio::spawn(async move {
-            let mut f = |cur: Option<&str>| {
+            s.update(Ns::Meta, "counter", 0, |cur| {
                 let n: u32 = cur.map(|v| v.parse().unwrap()).unwrap_or(0);
-                Write::Put((n + 1).to_string(), None)
-            };
-            s.update(Ns::Meta, "counter", 0, &mut f).await.unwrap();
+                (Write::Put((n + 1).to_string(), None), n + 1)
+            })
+            .await
+            .unwrap()
         }));
     }
+    let mut written = Vec::new();
     for t in tasks {
-        t.await.unwrap();
+        written.push(t.await.unwrap());
     }
     assert_eq!(
         s.get(Ns::Meta, "counter", 0).await.unwrap().as_deref(),
         Some("25")
     );
-    let mut del = |_: Option<&str>| Write::Delete;
-    s.update(Ns::Meta, "counter", 0, &mut del).await.unwrap();
+    // Each caller gets the value of the run whose write counted, not of a retried one.
+    written.sort_unstable();
+    assert_eq!(written, (1..=25).collect::<Vec<u32>>());
+    let was = s
+        .update(Ns::Meta, "counter", 0, |cur| {
+            (Write::Delete, cur.map(str::to_owned))
+        })
+        .await
+        .unwrap();
+    assert_eq!(was.as_deref(), Some("25"));
     assert_eq!(s.get(Ns::Meta, "counter", 0).await.unwrap(), None);
 }
 
@@ -269,23 +279,17 @@ pub(super) async fn update_owned_writes_its_key_and_removes_the_others_in_one_st
     )
     .await
     .unwrap();
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let out = seen.clone();
-    s.update_owned(
-        Ns::Verification,
-        "ver_a",
-        1,
-        Box::new(move |cur| {
-            *out.lock().unwrap() = cur.map(str::to_owned);
-            Decision {
+    let seen = s
+        .update_owned(Ns::Verification, "ver_a", 1, |cur| {
+            let decision = Decision {
                 write: Write::Put("approved".into(), None),
                 also_delete: vec![(Ns::PendingVerification, "loc:+7:login".into())],
-            }
-        }),
-    )
-    .await
-    .unwrap();
-    assert_eq!(seen.lock().unwrap().as_deref(), Some("pending"));
+            };
+            (decision, cur.map(str::to_owned))
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen.as_deref(), Some("pending"));
     assert_eq!(
         s.get(Ns::Verification, "ver_a", 2)
             .await
@@ -300,20 +304,17 @@ pub(super) async fn update_owned_writes_its_key_and_removes_the_others_in_one_st
             .is_none()
     );
     // An absent key is seen as None; `Keep` writes nothing.
-    s.update_owned(
-        Ns::Verification,
-        "ver_missing",
-        3,
-        Box::new(|cur| {
-            assert!(cur.is_none());
-            Decision {
+    let saw_none = s
+        .update_owned(Ns::Verification, "ver_missing", 3, |cur| {
+            let decision = Decision {
                 write: Write::Keep,
                 also_delete: Vec::new(),
-            }
-        }),
-    )
-    .await
-    .unwrap();
+            };
+            (decision, cur.is_none())
+        })
+        .await
+        .unwrap();
+    assert!(saw_none);
     assert!(
         s.get(Ns::Verification, "ver_missing", 3)
             .await
@@ -441,16 +442,10 @@ pub(super) async fn concurrent_update_owned_decides_once(s: S) {
     for _ in 0..20 {
         let (s, winners) = (s.clone(), winners.clone());
         tasks.push(tokio::spawn(async move {
-            let won = Arc::new(std::sync::Mutex::new(false));
-            let out = won.clone();
-            s.update_owned(
-                Ns::Verification,
-                "ver_c",
-                5,
-                Box::new(move |cur| {
+            let won = s
+                .update_owned(Ns::Verification, "ver_c", 5, |cur| {
                     let pending = cur == Some("pending");
-                    *out.lock().unwrap() = pending;
-                    if pending {
+                    let decision = if pending {
                         Decision {
                             write: Write::Put("approved".into(), Some(10_000)),
                             also_delete: vec![(Ns::PendingVerification, "loc:+7:c".into())],
@@ -460,12 +455,12 @@ pub(super) async fn concurrent_update_owned_decides_once(s: S) {
                             write: Write::Keep,
                             also_delete: Vec::new(),
                         }
-                    }
-                }),
-            )
-            .await
-            .unwrap();
-            if *won.lock().unwrap() {
+                    };
+                    (decision, pending)
+                })
+                .await
+                .unwrap();
+            if won {
                 winners.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
         }));
@@ -495,12 +490,12 @@ pub(super) async fn expiry_follows_the_callers_clock_everywhere(s: S) {
     s.put(Ns::Idempotency, "e", "old".into(), Some(100), 0)
         .await
         .unwrap();
-    let mut seen = Some(String::new());
-    let mut f = |cur: Option<&str>| {
-        seen = cur.map(str::to_owned);
-        Write::Put("new".into(), Some(300))
-    };
-    s.update(Ns::Idempotency, "e", 100, &mut f).await.unwrap();
+    let seen = s
+        .update(Ns::Idempotency, "e", 100, |cur| {
+            (Write::Put("new".into(), Some(300)), cur.map(str::to_owned))
+        })
+        .await
+        .unwrap();
     assert_eq!(seen, None, "update sees an expired value as absent");
     assert_eq!(
         s.get(Ns::Idempotency, "e", 299).await.unwrap().as_deref(),
