@@ -300,6 +300,14 @@ impl Config {
                 "ttl, token_ttl, max_check_attempts and max_sends must be greater than zero",
             ));
         }
+        if self.limits.throughput_scope == crate::limits::ThroughputScope::Cluster
+            && self.store.backend != crate::store::StoreBackend::Redis
+        {
+            return Err(ConfigError::invalid(
+                "limits.throughput_scope",
+                "`cluster` keeps throughput buckets in the shared store: it needs `store.backend = \"redis\"`",
+            ));
+        }
         if self.store.backend == crate::store::StoreBackend::Redis {
             self.store
                 .redis

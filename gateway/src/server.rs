@@ -88,6 +88,7 @@ pub fn host_context(config: &Config) -> HostContext {
     HostContext {
         data_dir: config.store.data_dir.clone(),
         public_url: config.server.public_url.clone(),
+        reports: None,
     }
 }
 
@@ -96,13 +97,19 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = open_store(&config).await?;
     let dir = adapters_dir(&config);
-    let adapters = Adapters::load(&dir, &config.adapters, &host_context(&config))
-        .context("loading adapters")?;
+    let (reports, pushed) = crate::flows::pushed::report_queue();
+    let ctx = HostContext {
+        reports: Some(reports),
+        ..host_context(&config)
+    };
+    let adapters = Adapters::load(&dir, &config.adapters, &ctx).context("loading adapters")?;
     let libraries = config.adapters.iter().map(|a| a.library.as_str());
     let extra = config.connections.libraries.iter().map(String::as_str);
     let kinds = AdapterKinds::open(&dir, libraries.chain(extra))
         .context("opening adapter libraries for connections")?;
-    state_with_kinds(config, clock, store, adapters, kinds).await
+    let state = state_with_kinds(config, clock, store, adapters, kinds).await?;
+    tokio::spawn(crate::flows::pushed::apply_pushed(state.clone(), pushed));
+    Ok(state)
 }
 
 /// Builds the shared state from parts (tests inject a manual clock and in-process

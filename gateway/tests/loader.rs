@@ -46,6 +46,7 @@ fn load(dir: &Path, instances: &[AdapterInstanceConfig]) -> Result<Adapters, Loa
     let ctx = HostContext {
         data_dir: dir.to_path_buf(),
         public_url: None,
+        reports: None,
     };
     Adapters::load(&target_dir(), instances, &ctx)
 }
@@ -64,6 +65,8 @@ fn request(phone: &str, id: usize, deadline_ms: u64) -> SendRequest {
         idempotency_key: format!("idem-{id}"),
         callback_url: None,
         precheck_ref: None,
+        encoding: None,
+        segments: None,
     }
 }
 

@@ -23,6 +23,7 @@ mod export;
 pub mod health;
 #[cfg(feature = "http")]
 pub mod http;
+pub mod reports;
 pub mod secret;
 #[cfg(feature = "test-util")]
 pub mod test_util;
@@ -31,6 +32,7 @@ pub mod types;
 pub use adapter::{Adapter, CreateContext};
 pub use error::{AdapterError, CallbackError, retry_after_ms};
 pub use health::HealthTracker;
+pub use reports::{ReportError, Reports};
 pub use secret::Secret;
 pub use types::*;
 

@@ -222,4 +222,71 @@ fn a_connection_made_through_the_api_sends_reports_rotates_and_goes_everywhere()
         }
     }
     assert_eq!(fake.violations(), Vec::<String>::new());
+
+    // Readiness says why a location cannot send.
+    let off = json!({ "location_name": "Tverskaya", "channels": ["mock"],
+                      "phone_confirmation": { "enabled": false } });
+    assert_eq!(a.put("/v1/locations/42", &off).status, 200);
+    let ready = b.get("/v1/locations/42/readiness");
+    assert_eq!(ready.json["ready"], false, "{}", ready.text);
+    assert_eq!(
+        ready.json["reasons"][0]["code"], "notification_disabled",
+        "{}",
+        ready.text
+    );
+}
+
+#[test]
+fn rotate_secrets_reencrypts_under_the_new_key() {
+    const NEW_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let fake = FakeTwilio::start(FakeAccount::default());
+    let mut gw = gateway(root.path(), &data, "500ms");
+    let r = gw.post(
+        "/v1/connections",
+        &json!({ "kind": "twilio", "name": "Salon", "location_id": "42", "settings": fake.settings_json() }),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.json["id"].as_str().unwrap().to_owned();
+    assert!(gw.terminate().success());
+
+    let out = std::process::Command::new(e2e::artefact("gateway"))
+        .args(["rotate-secrets", "--config"])
+        .arg(&gw.config_path)
+        .arg("--data-dir")
+        .arg(&data)
+        .env("GATEWAY__SECRETS__KEY", NEW_KEY)
+        .env("GATEWAY__SECRETS__PREVIOUS_KEYS", SECRETS_KEY)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("1 re-encrypted"), "{stdout}");
+
+    // Only the new key now: the connection still works.
+    let dir = root.path().join("after");
+    std::fs::create_dir_all(&dir).unwrap();
+    let env = [("GATEWAY__SECRETS__KEY", NEW_KEY)];
+    let after = Gateway::start_sharing(&dir, &data, &env, |port| {
+        config(&format!(
+            "[server]\npublic_url = \"http://127.0.0.1:{port}\"\n[connections]\nlibraries = [\"libadapter_twilio.so\"]\n"
+        ))
+    });
+    let r = after.call(
+        "POST",
+        &format!("/v1/connections/{id}/test"),
+        None,
+        Some(DEV_KEY),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let loc = json!({ "location_name": "Salon", "country": "RU", "channels": [id] });
+    assert_eq!(after.put("/v1/locations/42", &loc).status, 201);
+    let sent = send(&after, "+79991234567");
+    assert_eq!(sent.status, 201, "{}", sent.text);
+    assert_eq!(fake.violations(), Vec::<String>::new());
 }

@@ -12,3 +12,4 @@ mod preview;
 mod providers;
 mod scale_out;
 mod shipped;
+mod smpp;

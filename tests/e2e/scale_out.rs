@@ -189,7 +189,19 @@ fn concurrent_starts_on_both_instances_make_one_verification_and_one_send() {
         let handles: Vec<_> = (0..8)
             .map(|i| {
                 let gw = if i % 2 == 0 { &a } else { &b };
-                s.spawn(move || start(gw))
+                s.spawn(move || {
+                    // 408: the server got no request on that connection in time (a
+                    // starved debug build on a loaded machine); nothing was processed,
+                    // so the request is simply sent again.
+                    let mut r = start(gw);
+                    for _ in 0..3 {
+                        if r.status != 408 {
+                            break;
+                        }
+                        r = start(gw);
+                    }
+                    r
+                })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()

@@ -82,13 +82,16 @@ impl Adapters {
                 data_dir: ctx.data_dir.to_string_lossy().into_owned(),
                 public_url: ctx.public_url.clone(),
             };
-            let inner = api
+            let mut inner = api
                 .create(config.settings.clone(), context)
                 .map_err(|source| LoadError::Create {
                     instance: config.name.clone(),
                     path: path.clone(),
                     source,
                 })?;
+            if let Some(queue) = &ctx.reports {
+                inner.set_report_sink(queue.sink_for(&config.name));
+            }
             tracing::info!(
                 adapter = %config.name,
                 kind = api.kind(),

@@ -289,7 +289,8 @@ pub async fn load(state: &AppState, id: &str) -> Result<Location, ApiError> {
     Ok(location)
 }
 
-fn not_found(id: &str) -> ApiError {
+/// `404 location_not_found`.
+pub fn not_found(id: &str) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "location_not_found",

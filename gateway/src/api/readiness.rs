@@ -1,10 +1,11 @@
 //! `GET /v1/locations/{location_id}/readiness`: can this location send codes now, and
 //! if not, why — the answer a settings screen shows next to "connect a provider".
 
-use crate::api::locations::{check_location_id, load};
+use crate::api::locations::{Location, check_location_id, not_found};
 use crate::error::ApiError;
 use crate::flows::channels::{self, LastOutcome, is_connection};
 use crate::state::AppState;
+use crate::store::{Ns, get_json};
 use actix_web::{HttpResponse, web};
 use gateway_sdk::Health;
 use serde::Serialize;
@@ -67,7 +68,11 @@ pub async fn readiness(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     check_location_id(&id)?;
-    let location = load(&state, &id).await?;
+    // Read from the store, not the send path's cache: a settings screen asks right after
+    // a change, possibly through another gateway instance.
+    let location = get_json::<Location>(state.store.as_ref(), Ns::Location, &id, state.now_ms())
+        .await?
+        .ok_or_else(|| not_found(&id))?;
     let default_route = location.channels.is_none();
     let names = location
         .channels

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::store::{Ns, Write, to_json};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gateway_sdk::{CallbackError, CallbackRequest};
+use gateway_sdk::{CallbackError, CallbackRequest, StatusUpdate};
 use serde_json::json;
 
 /// The URL the provider called, as it signed it: the configured public URL (what we
@@ -86,23 +86,48 @@ pub async fn receive(
             ApiError::internal()
         }
     })?;
+    let label = adapter.metric_label();
+    let (applied, unknown) = apply_updates(&state, &name, label, &outcome.updates, true).await?;
+    let unknown = unknown.len();
+    if let Some(reply) = outcome.reply {
+        let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+        return Ok(HttpResponse::build(status)
+            .content_type(reply.content_type)
+            .body(reply.body));
+    }
+    Ok(HttpResponse::Ok()
+        .json(json!({ "received": outcome.updates.len(), "applied": applied, "unknown": unknown })))
+}
+
+/// Applies provider status updates for instance `name` (from a callback, or pushed by
+/// the adapter itself, see `flows::pushed`): each moves its message forward and lands in
+/// its history. Returns how many were applied and the updates that named unknown
+/// messages. `first` counts them in the delivery-report metric under `label` (a retry
+/// does not).
+pub(crate) async fn apply_updates(
+    state: &AppState,
+    name: &str,
+    label: &str,
+    updates: &[StatusUpdate],
+    first: bool,
+) -> Result<(usize, Vec<StatusUpdate>), ApiError> {
     let mut applied = 0usize;
-    let mut unknown = 0usize;
-    for update in &outcome.updates {
-        state
-            .metrics
-            .record_delivery_report(adapter.metric_label(), update.status);
+    let mut unknown = Vec::new();
+    for update in updates {
+        if first {
+            state.metrics.record_delivery_report(label, update.status);
+        }
         let now = state.now_ms();
         let Some(message_id) = state
             .store
             .get(
                 Ns::ProviderRef,
-                &provider_ref(&name, &update.provider_message_id),
+                &provider_ref(name, &update.provider_message_id),
                 now,
             )
             .await?
         else {
-            unknown += 1;
+            unknown.push(update.clone());
             tracing::info!(adapter = %name, status = update.status.as_str(), "delivery report for an unknown message acknowledged");
             continue;
         };
@@ -116,7 +141,7 @@ pub async fn receive(
             .and_then(|s| serde_json::from_str::<MessageRecord>(s).ok())
         {
             Some(mut rec) => {
-                rec.apply(&name, update.status, at, detail.clone());
+                rec.apply(name, update.status, at, detail.clone());
                 // The record keeps its retention: re-stored with the same lifetime.
                 let expires = now + state.config.store.message_retention.as_millis() as i64;
                 (Write::Put(to_json(&rec), Some(expires)), ())
@@ -129,12 +154,5 @@ pub async fn receive(
             .await?;
         applied += 1;
     }
-    if let Some(reply) = outcome.reply {
-        let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-        return Ok(HttpResponse::build(status)
-            .content_type(reply.content_type)
-            .body(reply.body));
-    }
-    Ok(HttpResponse::Ok()
-        .json(json!({ "received": outcome.updates.len(), "applied": applied, "unknown": unknown })))
+    Ok((applied, unknown))
 }

@@ -10,6 +10,7 @@ pub mod channels;
 pub mod idempotency;
 pub mod messages;
 pub mod observe;
+pub mod pushed;
 pub mod record;
 pub mod route;
 pub mod secret;

@@ -61,11 +61,20 @@ pub async fn route(
         }
         previous = Some(adapter.metric_label());
         let operator = prepared.rendered.operator.as_str();
-        if let Err(throttled) = state
+        let now = || state.now_ms();
+        let permit = state
             .limits
-            .acquire_throughput(adapter.name(), operator)
+            .acquire_throughput_scoped(state.store.as_ref(), adapter.name(), operator, &now)
             .await
-        {
+            .unwrap_or_else(|e| {
+                // Shared buckets unreachable: this channel counts as throttled.
+                tracing::warn!(error = %e, "shared throughput bucket unavailable");
+                Err(crate::limits::Throttled {
+                    retry_after: std::time::Duration::from_secs(1),
+                    kind: crate::metrics::LimitKind::AdapterThroughput,
+                })
+            });
+        if let Err(throttled) = permit {
             let secs = throttled.retry_after.as_secs_f64();
             attempts.push(attempt(
                 state,
@@ -135,6 +144,11 @@ pub async fn route(
             idempotency_key: format!("{}:{}", input.idempotency_key, adapter.name()),
             callback_url: callback_url(state, adapter.as_ref()),
             precheck_ref,
+            encoding: Some(match prepared.rendered.encoding {
+                crate::render::Encoding::Gsm7 => gateway_sdk::TextEncoding::Gsm7,
+                crate::render::Encoding::Ucs2 => gateway_sdk::TextEncoding::Ucs2,
+            }),
+            segments: Some(prepared.rendered.segments),
         };
         let started = Instant::now();
         let inflight = state.metrics.adapter_inflight(adapter.metric_label());

@@ -41,6 +41,21 @@ pub struct LimitsConfig {
     pub throughput_wait: Duration,
     /// Messages per second toward each mobile operator, across all adapters.
     pub operators: Vec<OperatorThroughput>,
+    /// Where throughput buckets (adapters' `throughput`, `operators`) live: `instance`
+    /// (each process shapes alone: N instances may send N x the rate) or `cluster` (one
+    /// budget kept in the shared store for all instances; needs `store.backend = "redis"`).
+    pub throughput_scope: ThroughputScope,
+}
+
+/// Where throughput buckets live (`limits.throughput_scope`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThroughputScope {
+    /// In this process (`governor`); each instance gets the whole rate.
+    #[default]
+    Instance,
+    /// In the shared store (a GCRA bucket in Redis); the rate holds across instances.
+    Cluster,
 }
 
 impl Default for LimitsConfig {
@@ -57,6 +72,7 @@ impl Default for LimitsConfig {
             test_numbers: Vec::new(),
             throughput_wait: Duration::from_millis(250),
             operators: Vec::new(),
+            throughput_scope: ThroughputScope::Instance,
         }
     }
 }

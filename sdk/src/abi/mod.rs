@@ -24,8 +24,9 @@ mod task;
 
 pub use export::api_for;
 pub use ffi::{
-    ABI_VERSION, ABI_VERSION_SYMBOL, AdapterApi, Bytes, CreateArgs, ENTRY_SYMBOL, LogFn, LogSink,
-    Reply, ReplyFn, STATUS_ERR, STATUS_OK, level_from_code, level_to_code,
+    ABI_VERSION, ABI_VERSION_SYMBOL, AdapterApi, BASE_TABLE_SIZE, Bytes, CreateArgs, ENTRY_SYMBOL,
+    LogFn, LogSink, Reply, ReplyFn, ReportFn, ReportSink, STATUS_ERR, STATUS_OK, has_report_sink,
+    level_from_code, level_to_code,
 };
 
 #[cfg(test)]
