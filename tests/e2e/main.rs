@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod connections;
+mod durability;
 mod flows;
 mod foundation;
 mod new_adapter;

@@ -303,6 +303,22 @@ impl Gateway {
         .unwrap_or_else(|log| panic!("gateway did not restart; its log:\n{log}"))
     }
 
+    /// Kills the process with SIGKILL (no shutdown of any kind, as a crash or `kill -9`
+    /// would) and starts again on the same config and data.
+    pub fn kill_and_restart(mut self) -> Gateway {
+        let mut child = self.child.take().expect("gateway running");
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        Self::spawn(
+            self.data_dir.clone(),
+            self.config_path.clone(),
+            self.log_path.clone(),
+            self.listen.clone(),
+            self.env.clone(),
+        )
+        .unwrap_or_else(|log| panic!("gateway did not restart; its log:\n{log}"))
+    }
+
     /// Sends SIGTERM and waits for the process to exit.
     pub fn terminate(&mut self) -> ExitStatus {
         self.signal_term();
