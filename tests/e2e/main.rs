@@ -8,6 +8,7 @@ mod contract;
 mod durability;
 mod flows;
 mod foundation;
+mod new_adapter;
 mod observability;
 mod preview;
 mod providers;
