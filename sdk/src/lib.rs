@@ -36,5 +36,9 @@ pub use reports::{ReportError, Reports};
 pub use secret::Secret;
 pub use types::*;
 
+/// This SDK's version (`gateway-sdk` in Cargo.toml); every library reports the one it
+/// was built with, shown in the gateway's `GET /v1/adapters` as `sdk_version`.
+pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Re-exported so adapter crates need not pin their own `async-trait`.
 pub use async_trait::async_trait;

@@ -317,8 +317,11 @@ impl Gateway {
                 return Err(String::from_utf8_lossy(new).into_owned());
             }
         };
+        // Idle pooled connections are dropped well before the server's keep-alive (5 s)
+        // closes them, so a request never races the server's close on a loaded machine.
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(60))
+            .pool_idle_timeout(Duration::from_secs(2))
             .no_proxy()
             .build()
             .expect("client");
@@ -347,6 +350,47 @@ impl Gateway {
             self.listen.clone(),
             self.env.clone(),
             self.open_files,
+        )
+        .unwrap_or_else(|log| panic!("gateway did not restart; its log:\n{log}"))
+    }
+
+    /// Kills the process with SIGKILL (no shutdown, no flush: a crash) and reaps it.
+    pub fn kill_hard(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("gateway running");
+        child.kill().expect("SIGKILL the gateway");
+        child.wait().expect("wait for gateway")
+    }
+
+    /// The process id, while it runs.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("gateway running").id()
+    }
+
+    /// Starts the stopped (killed or exited) process again on the same config and data.
+    pub fn start_again(mut self) -> Gateway {
+        assert!(self.child.is_none(), "stop the gateway first");
+        Self::spawn(
+            self.data_dir.clone(),
+            self.config_path.clone(),
+            self.log_path.clone(),
+            std::mem::take(&mut self.listen),
+            std::mem::take(&mut self.env),
+        )
+        .unwrap_or_else(|log| panic!("gateway did not start again; its log:\n{log}"))
+    }
+
+    /// Kills the process with SIGKILL (no shutdown of any kind, as a crash or `kill -9`
+    /// would) and starts again on the same config and data.
+    pub fn kill_and_restart(mut self) -> Gateway {
+        let mut child = self.child.take().expect("gateway running");
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        Self::spawn(
+            self.data_dir.clone(),
+            self.config_path.clone(),
+            self.log_path.clone(),
+            self.listen.clone(),
+            self.env.clone(),
         )
         .unwrap_or_else(|log| panic!("gateway did not restart; its log:\n{log}"))
     }

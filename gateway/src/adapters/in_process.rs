@@ -102,6 +102,11 @@ impl<A: Adapter> AdapterInstance for InProcess<A> {
         ABI_VERSION
     }
 
+    fn sdk_version(&self) -> &str {
+        // Compiled into the gateway: the SDK the gateway itself was built with.
+        gateway_sdk::SDK_VERSION
+    }
+
     fn library(&self) -> Option<&Path> {
         None
     }

@@ -32,6 +32,8 @@ pub trait AdapterInstance: Send + Sync {
     fn version(&self) -> &str;
     /// The SDK ABI version it speaks.
     fn abi_version(&self) -> u32;
+    /// The version of the SDK (`gateway-sdk`) it was built with.
+    fn sdk_version(&self) -> &str;
     /// The library it was loaded from; `None` for an in-process instance.
     fn library(&self) -> Option<&Path>;
     /// What it can do.
@@ -174,6 +176,10 @@ impl AdapterInstance for LibraryInstance {
 
     fn abi_version(&self) -> u32 {
         self.inner.api().abi_version()
+    }
+
+    fn sdk_version(&self) -> &str {
+        self.inner.api().sdk_version()
     }
 
     fn library(&self) -> Option<&Path> {

@@ -12,7 +12,7 @@ const SECRET_RULE: &str = "a setting whose name contains token, secret, password
 /// Lists loaded instances with their library, ABI and adapter versions, channels,
 /// capabilities, current health and configured throughput.
 #[utoipa::path(get, path = "/v1/adapters", tag = "providers",
-    responses((status = 200, description = "`{adapters: [{name, kind, version, abi_version, library, channels, capabilities, health, timeout_ms, throughput, inflight}], kinds: [{kind, library, version, sdk_version, secret_settings_rule}], connections_live}`: configured instances, and the kinds connections may use")),
+    responses((status = 200, description = "`{adapters: [{name, kind, version, abi_version, sdk_version, library, channels, capabilities, health, timeout_ms, throughput, inflight}], kinds: [{kind, library, version, sdk_version, secret_settings_rule}], connections_live}`: configured instances, and the kinds connections may use")),
     security(("bearer" = [])))]
 pub async fn list(state: web::Data<AppState>) -> HttpResponse {
     let mut out = Vec::new();
@@ -32,6 +32,7 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
             "kind": a.kind(),
             "version": a.version(),
             "abi_version": a.abi_version(),
+            "sdk_version": a.sdk_version(),
             "library": a.library().map(|p| p.display().to_string()),
             "channels": caps.channels,
             "capabilities": {

@@ -121,6 +121,7 @@ pub async fn get(
 
 /// `GET /v1/connections` filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only this location's own connections.
@@ -177,6 +178,7 @@ pub async fn patch(
 
 /// `DELETE /v1/connections/{id}` options.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteQuery {
     /// Delete even if locations still list it (their sends then skip it).

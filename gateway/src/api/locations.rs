@@ -40,10 +40,10 @@ pub struct LocationInput {
     #[serde(default)]
     pub language: Option<String>,
     /// The "client phone number confirmation" notification.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::json::object_or_null")]
     pub phone_confirmation: Option<PhoneConfirmationInput>,
     /// Online-booking options.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::json::object_or_null")]
     pub online_booking: Option<OnlineBookingInput>,
     /// Adapter instances this location has connected, in the order to try; omitted:
     /// the gateway's default route.

@@ -3,6 +3,7 @@
 
 pub mod adapters;
 pub mod connections;
+pub mod docs;
 pub mod locations;
 pub mod openapi;
 pub mod preview;

@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::metrics::MessageOutcome;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use gateway_sdk::{AdapterError, Channel, SendRequest, SendResult};
+use gateway_sdk::{Channel, SendRequest, SendResult};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -179,7 +179,7 @@ pub async fn route(
                     e.kind(),
                     Some(e.to_string()),
                 ));
-                if matches!(e, AdapterError::Auth { .. } | AdapterError::Config { .. }) {
+                if e.needs_operator() {
                     state.metrics.set_adapter_up(adapter.metric_label(), false);
                 }
                 if !e.try_next_channel() {

@@ -144,6 +144,39 @@ pub fn parse<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// For `#[serde(default, deserialize_with = "object_or_null")]` on an optional nested
+/// object: accepts an object or `null` only. A derived struct would also take an array
+/// (its fields by position), which the API's schema does not allow.
+pub fn object_or_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::de::{MapAccess, Visitor, value::MapAccessDeserializer};
+    use std::marker::PhantomData;
+
+    struct Object<T>(PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> Visitor<'de> for Object<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object or null")
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+    deserializer.deserialize_option(Object(PhantomData))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +240,31 @@ mod tests {
             assert_eq!(e.status, 400, "{:?}", String::from_utf8_lossy(body));
             assert_eq!(e.code, "invalid_json");
         }
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Strict {
+        name: String,
+        #[serde(default, deserialize_with = "object_or_null")]
+        inner: Option<Inner>,
+    }
+
+    #[test]
+    fn arrays_are_not_objects() {
+        let e = parse::<Outer>(br#" ["a", null]"#).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (422, "validation_failed"));
+        let e = parse::<Strict>(br#"{"name":"a","inner":["x"]}"#).unwrap_err();
+        assert_eq!(e.extra["field"], "inner", "{e:?}");
+        let ok = parse::<Strict>(br#"{"name":"a","inner":{"template":"t"}}"#).unwrap();
+        assert_eq!(ok.inner.unwrap().template, "t");
+        assert!(
+            parse::<Strict>(br#"{"name":"a","inner":null}"#)
+                .unwrap()
+                .inner
+                .is_none()
+        );
+        assert!(parse::<Strict>(br#"{"name":"a"}"#).unwrap().inner.is_none());
     }
 }

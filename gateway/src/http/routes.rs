@@ -1,6 +1,8 @@
 //! The route table and the middleware stack, shared by the server and the tests.
 
-use crate::api::{adapters, connections, locations, preview, readiness, system, verifications};
+use crate::api::{
+    adapters, connections, docs, locations, preview, readiness, system, verifications,
+};
 use crate::error::ApiError;
 use crate::flows::{callbacks, messages};
 use crate::http::deadline::body_deadline;
@@ -72,6 +74,8 @@ pub fn build_app(
                 .route(web::get().to(system::openapi))
                 .route(web::head().to(system::openapi)),
         )
+        .service(resource("/docs", "GET").route(web::get().to(docs::index)))
+        .service(resource("/docs/{file}", "GET").route(web::get().to(docs::asset)))
         // Providers authenticate callbacks with their own signatures, not API keys.
         .service(
             resource("/v1/callbacks/{adapter_instance}", "GET, POST")

@@ -42,7 +42,7 @@ pub const fn api_for<A: Adapter>() -> AdapterApi {
         version: ABI_VERSION,
         kind: Bytes::borrow(A::KIND.as_bytes()),
         adapter_version: Bytes::borrow(A::VERSION.as_bytes()),
-        sdk_version: Bytes::borrow(env!("CARGO_PKG_VERSION").as_bytes()),
+        sdk_version: Bytes::borrow(crate::SDK_VERSION.as_bytes()),
         create: create::<A>,
         destroy: destroy::<A>,
         capabilities: capabilities::<A>,

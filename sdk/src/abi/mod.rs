@@ -22,6 +22,8 @@ mod logging;
 mod runtime;
 mod task;
 
+#[doc(hidden)]
+pub use answers::{decode_async_answer_for_fuzzing, decode_sync_answer_for_fuzzing};
 pub use export::api_for;
 pub use ffi::{
     ABI_VERSION, ABI_VERSION_SYMBOL, AdapterApi, BASE_TABLE_SIZE, Bytes, CreateArgs, ENTRY_SYMBOL,
