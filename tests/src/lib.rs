@@ -375,6 +375,7 @@ impl Gateway {
             self.log_path.clone(),
             std::mem::take(&mut self.listen),
             std::mem::take(&mut self.env),
+            None,
         )
         .unwrap_or_else(|log| panic!("gateway did not start again; its log:\n{log}"))
     }
@@ -391,6 +392,7 @@ impl Gateway {
             self.log_path.clone(),
             self.listen.clone(),
             self.env.clone(),
+            None,
         )
         .unwrap_or_else(|log| panic!("gateway did not restart; its log:\n{log}"))
     }
