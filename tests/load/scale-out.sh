@@ -72,12 +72,12 @@ for i in $(seq 0 $((LOCS - 1))); do
     -d '{"company_name":"Beauty Lab","location_name":"Bench","country":"RU","phone_confirmation":{"enabled":true,"template":"code_with_title"},"online_booking":{"require_phone_confirmation":true}}' >/dev/null
 done
 
-run() { # label mode
-  local label=$1 mode=$2
+run() { # label mode offset (phones: wrk thread t of instance A uses +79<t+1+offset>…, B +2)
+  local label=$1 mode=$2 off=$3
   local a0 b0 r0; a0=$(ticks "$APID"); b0=$(ticks "$BPID"); r0=$(ticks "$RPID")
-  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s "$LUA/scale-out.lua" "$A" -- "$TOKEN" "$LOCS" 0 "$mode" >"$WORK/wa" 2>&1 &
+  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s "$LUA/scale-out.lua" "$A" -- "$TOKEN" "$LOCS" "$off" "$mode" >"$WORK/wa" 2>&1 &
   local wa=$!
-  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s "$LUA/scale-out.lua" "$B" -- "$TOKEN" "$LOCS" 10 "$mode" >"$WORK/wb" 2>&1 &
+  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s "$LUA/scale-out.lua" "$B" -- "$TOKEN" "$LOCS" $((off + 2)) "$mode" >"$WORK/wb" 2>&1 &
   local wb=$!
   wait $wa $wb
   local a1 b1 r1; a1=$(ticks "$APID"); b1=$(ticks "$BPID"); r1=$(ticks "$RPID")
@@ -93,7 +93,7 @@ echo "two gateways (release) + redis-server $(redis-server --version | sed 's/.*
 echo
 echo "| Flow (A and B at once) | Requests | Requests/s (sum) | Non-2xx | p99 on A | Gateway CPU µs/op (A+B) | per instance µs/op | Redis CPU µs/op |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-run "POST /v1/messages" messages
-run "POST /v1/verifications" verifications
+run "POST /v1/messages" messages 0
+run "POST /v1/verifications" verifications 4
 echo
 echo "redis: $(redis-cli -p "$RP" DBSIZE) keys, used_memory $(redis-cli -p "$RP" INFO memory | sed -n 's/^used_memory_human:\(.*\)\r$/\1/p')"
