@@ -8,12 +8,6 @@ if command -v chromium >/dev/null 2>&1; then
     echo "chromium already installed: $(command -v chromium)"
     exit 0
 fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO="sudo"
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update
-$SUDO apt-get install -y --no-install-recommends chromium
+bash "$(dirname "$0")/apt-install.sh" chromium
 command -v chromium >/dev/null 2>&1 || { echo "error: no chromium on PATH after install" >&2; exit 1; }
 echo "chromium installed: $(chromium --version 2>/dev/null || true)"
