@@ -254,7 +254,7 @@ mod tests {
     #[test]
     fn arrays_are_not_objects() {
         let e = parse::<Outer>(br#" ["a", null]"#).unwrap_err();
-        assert_eq!((e.status.as_u16(), e.code), (422, "validation_failed"));
+        assert_eq!((e.status.as_u16(), e.code), (400, "invalid_json"));
         let e = parse::<Strict>(br#"{"name":"a","inner":["x"]}"#).unwrap_err();
         assert_eq!(e.extra["field"], "inner", "{e:?}");
         let ok = parse::<Strict>(br#"{"name":"a","inner":{"template":"t"}}"#).unwrap();
