@@ -18,28 +18,7 @@ if [ -x /usr/sbin/bearerbox ] && [ -x /usr/sbin/smsbox ] && [ -x "$FAKESMSC" ]; 
     exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO="sudo"
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-POLICY=/usr/sbin/policy-rc.d
-CREATED_POLICY=0
-if [ ! -e "$POLICY" ]; then
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null
-    $SUDO chmod +x "$POLICY"
-    CREATED_POLICY=1
-fi
-cleanup() {
-    if [ "$CREATED_POLICY" -eq 1 ]; then
-        $SUDO rm -f "$POLICY"
-    fi
-}
-trap cleanup EXIT
-
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends kannel kannel-extras
+bash "$(dirname "$0")/apt-install.sh" kannel kannel-extras
 
 if [ ! -x /usr/sbin/bearerbox ] || [ ! -x "$FAKESMSC" ]; then
     echo "error: the kannel packages did not provide bearerbox and $FAKESMSC" >&2

@@ -13,29 +13,7 @@ if command -v promtool >/dev/null 2>&1; then
     exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO="sudo"
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-# policy-rc.d exit 101 keeps dpkg from starting the prometheus daemon during install.
-POLICY=/usr/sbin/policy-rc.d
-CREATED_POLICY=0
-if [ ! -e "$POLICY" ]; then
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null
-    $SUDO chmod +x "$POLICY"
-    CREATED_POLICY=1
-fi
-cleanup() {
-    if [ "$CREATED_POLICY" -eq 1 ]; then
-        $SUDO rm -f "$POLICY"
-    fi
-}
-trap cleanup EXIT
-
-$SUDO apt-get update
-$SUDO apt-get install -y --no-install-recommends prometheus
+bash "$(dirname "$0")/apt-install.sh" prometheus
 
 if ! command -v promtool >/dev/null 2>&1; then
     echo "error: the prometheus package did not provide promtool on PATH" >&2

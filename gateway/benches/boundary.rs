@@ -34,6 +34,8 @@ fn request(i: usize) -> SendRequest {
         idempotency_key: format!("idem-{i}"),
         callback_url: None,
         precheck_ref: None,
+        encoding: None,
+        segments: None,
     }
 }
 
@@ -62,6 +64,7 @@ fn pair(label: &str, settings: serde_json::Value) -> Pair {
     let ctx = HostContext {
         data_dir: std::env::temp_dir(),
         public_url: None,
+        reports: None,
     };
     let config = AdapterInstanceConfig {
         name: label.into(),

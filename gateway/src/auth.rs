@@ -63,7 +63,12 @@ impl ApiKeys {
     /// The name of the key an `Authorization` header value carries, if it is valid.
     /// Every configured hash is compared, in constant time, whatever matches.
     pub fn verify(&self, authorization: Option<&str>) -> Option<&str> {
-        let token = authorization?.strip_prefix("Bearer ")?.trim();
+        // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` too.
+        let (scheme, token) = authorization?.trim_start().split_once(' ')?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return None;
+        }
+        let token = token.trim();
         if token.is_empty() {
             return None;
         }
@@ -105,6 +110,9 @@ mod tests {
     fn accepts_the_right_key_only() {
         let k = keys();
         assert_eq!(k.verify(Some("Bearer dev-secret")), Some("dev"));
+        assert_eq!(k.verify(Some("bearer dev-secret")), Some("dev"));
+        assert_eq!(k.verify(Some("BEARER  dev-secret")), Some("dev"));
+        assert_eq!(k.verify(Some("Bearerdev-secret")), None);
         assert_eq!(k.verify(Some("Bearer dev-secreT")), None);
         assert_eq!(k.verify(Some("Basic dev-secret")), None);
         assert_eq!(k.verify(Some("Bearer ")), None);

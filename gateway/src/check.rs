@@ -78,6 +78,7 @@ pub fn check_config(file: Option<&Path>) -> anyhow::Result<String> {
     let ctx = crate::adapters::HostContext {
         data_dir: scratch.clone(),
         public_url: cfg.server.public_url.clone(),
+        reports: None,
     };
     let created = crate::adapters::Adapters::load(&dir, &cfg.adapters, &ctx);
     let _ = std::fs::remove_dir_all(&scratch);

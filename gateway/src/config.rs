@@ -9,12 +9,14 @@ pub use crate::auth::{ApiKeyConfig, AuthConfig};
 use gateway_sdk::Secret;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Prefix of environment variables that override the file (`GATEWAY__SERVER__LISTEN`).
 pub const ENV_PREFIX: &str = "GATEWAY";
+
+mod server;
+pub use server::ServerConfig;
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -45,36 +47,6 @@ pub struct Config {
     pub connections: crate::connections::ConnectionsConfig,
     /// The keys provider secrets of connections are encrypted under.
     pub secrets: crate::vault::SecretsConfig,
-}
-
-/// `[server]`: the HTTP listener.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ServerConfig {
-    /// Address to listen on; `--listen` overrides it.
-    pub listen: SocketAddr,
-    /// The gateway's public base URL (`https://gw.example.com`), used to build the
-    /// delivery-report URLs handed to providers. Without it, providers get no callback URL.
-    pub public_url: Option<String>,
-    /// Largest accepted request body, in bytes.
-    pub max_body_bytes: usize,
-    /// How long shutdown waits for in-flight requests to finish.
-    #[serde(with = "humantime_serde")]
-    pub shutdown_timeout: Duration,
-    /// HTTP worker threads; default: one per core.
-    pub workers: Option<usize>,
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            public_url: None,
-            max_body_bytes: 64 * 1024,
-            shutdown_timeout: Duration::from_secs(30),
-            workers: None,
-        }
-    }
 }
 
 /// `[store]`: persistence.
@@ -167,7 +139,9 @@ pub struct VerificationConfig {
     /// Sends (first send plus resends) allowed per verification.
     pub max_sends: u32,
     /// Key for hashing codes and signing tokens. If absent, one is generated on first
-    /// start and kept in the store, so codes survive restarts.
+    /// start into `<data_dir>/server-secret` (mode 0600, never in the store), so codes
+    /// survive restarts; instances sharing a store must then share that file, or set
+    /// this (from the environment) to the same value.
     pub secret: Option<Secret>,
     /// How long a confirmation token stays valid.
     #[serde(with = "humantime_serde")]
@@ -281,6 +255,14 @@ impl Config {
             return Err(ConfigError::invalid(
                 "verification",
                 "ttl, token_ttl, max_check_attempts and max_sends must be greater than zero",
+            ));
+        }
+        if self.limits.throughput_scope == crate::limits::ThroughputScope::Cluster
+            && self.store.backend != crate::store::StoreBackend::Redis
+        {
+            return Err(ConfigError::invalid(
+                "limits.throughput_scope",
+                "`cluster` keeps throughput buckets in the shared store: it needs `store.backend = \"redis\"`",
             ));
         }
         if self.store.backend == crate::store::StoreBackend::Redis {

@@ -114,6 +114,14 @@ impl ApiError {
         .with("max_bytes", limit)
     }
 
+    /// `408 request_timeout`: the body did not arrive within `server.body_timeout`.
+    pub fn request_timeout() -> Self {
+        Self::new(
+            ErrorCode::RequestTimeout,
+            "The request body did not arrive in time; send the whole request at once and retry.",
+        )
+    }
+
     /// `500 internal_error`: never carries internals; they go to the log.
     pub fn internal() -> Self {
         Self::new(

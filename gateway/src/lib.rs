@@ -15,6 +15,7 @@ pub mod connections;
 pub mod error;
 pub mod flows;
 pub mod http;
+pub mod json_shape;
 pub mod limits;
 pub mod locations;
 pub mod logging;

@@ -11,6 +11,7 @@ pub mod cache;
 pub use cache::LocationCache;
 
 use crate::adapters::Adapters;
+use crate::connections::is_connection;
 use crate::error::{ApiError, ErrorCode};
 use crate::render::{Renderer, TemplateKind};
 use crate::store::{Millis, Ns, Store, get_json, to_json};
@@ -38,10 +39,10 @@ pub struct LocationInput {
     #[serde(default)]
     pub language: Option<String>,
     /// The "client phone number confirmation" notification.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json_shape::object_or_null")]
     pub phone_confirmation: Option<PhoneConfirmationInput>,
     /// Online-booking options.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json_shape::object_or_null")]
     pub online_booking: Option<OnlineBookingInput>,
     /// Adapter instances this location has connected, in the order to try; omitted:
     /// the gateway's default route.
@@ -112,9 +113,13 @@ pub struct OnlineBooking {
     pub require_phone_confirmation: bool,
 }
 
-/// Checks a path id: 1 to 64 of letters, digits, `-`, `_`, `.`.
+/// Checks a path id: 1 to 64 of letters, digits, `-`, `_`, `.`, and not `.` or `..`
+/// (path segments that clients and proxies resolve away, so the id could not be
+/// addressed again).
 pub fn check_location_id(id: &str) -> Result<(), ApiError> {
     let ok = !id.is_empty()
+        && id != "."
+        && id != ".."
         && id.len() <= 64
         && id
             .bytes()
@@ -124,7 +129,7 @@ pub fn check_location_id(id: &str) -> Result<(), ApiError> {
     } else {
         Err(ApiError::new(
             ErrorCode::InvalidLocationId,
-            "A location id is 1 to 64 characters of letters, digits, `-`, `_` and `.`.",
+            "A location id is 1 to 64 characters of letters, digits, `-`, `_` and `.`, and not `.` or `..`.",
         )
         .with("field", "location_id"))
     }
@@ -217,7 +222,8 @@ pub fn validate(
     };
     if let Some(channels) = &input.channels {
         for (i, name) in channels.iter().enumerate() {
-            if adapters.get(name).is_none() {
+            // Connections are checked against the store by `api::locations`.
+            if adapters.get(name).is_none() && !is_connection(name) {
                 let known: Vec<&str> = adapters.iter().map(|a| a.name()).collect();
                 return Err(ApiError::new(
                     ErrorCode::UnknownChannel,
@@ -322,7 +328,8 @@ pub async fn remove(
     if deleted? { Ok(()) } else { Err(not_found(id)) }
 }
 
-fn not_found(id: &str) -> ApiError {
+/// `404 location_not_found`.
+pub fn not_found(id: &str) -> ApiError {
     ApiError::new(
         ErrorCode::LocationNotFound,
         format!("No location `{id}` is stored; create it with PUT /v1/locations/{id}."),

@@ -96,6 +96,7 @@ fn serve(
             return ExitCode::from(2);
         }
     };
+    let configured_listen = cfg.server.listen;
     if let Some(l) = listen {
         cfg.server.listen = l;
     }
@@ -103,6 +104,12 @@ fn serve(
         cfg.store.data_dir = d;
     }
     gateway::logging::init(&cfg.log);
+    // A panic anywhere in the process (an in-process adapter, a bug) is logged in the
+    // log's own format with phone numbers masked, never printed raw to stderr.
+    std::panic::set_hook(Box::new(|info| {
+        let text = gateway::phone::redact_numbers(&info.to_string());
+        tracing::error!(panic = %text, "panic");
+    }));
     let listener = match std::net::TcpListener::bind(cfg.server.listen) {
         Ok(l) => l,
         Err(e) => {
@@ -110,6 +117,11 @@ fn serve(
             return ExitCode::from(1);
         }
     };
+    if let Ok(bound) = listener.local_addr()
+        && let Some(url) = cfg.server.follow_listen(configured_listen, bound)
+    {
+        tracing::info!(public_url = %url, "server.public_url follows the listen address");
+    }
     let result = actix_web::rt::System::new().block_on(async move {
         let state = gateway::server::build_state(cfg).await?;
         let addr = listener.local_addr()?;

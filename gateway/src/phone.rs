@@ -61,6 +61,10 @@ pub enum PhoneError {
         "the phone number could not be read ({0}); enter it in international form such as +79991234567"
     )]
     Unparseable(String),
+    /// Letters were given: libphonenumber would read them off a keypad (`CALL` as
+    /// `2255`), which a client typing a phone never means.
+    #[error("the phone number contains letters; enter digits only, such as +79991234567")]
+    Letters,
     /// An extension was given; SMS cannot be sent to an extension.
     #[error("the phone number has an extension; enter the mobile number without it")]
     Extension,
@@ -78,12 +82,37 @@ pub enum PhoneError {
 /// Parses `input` and checks that it is a valid, SMS-capable number. `default_region` is
 /// the location's country (ISO 3166-1 alpha-2, any case), used for national forms.
 pub fn parse(input: &str, default_region: Option<&str>) -> Result<Phone, PhoneError> {
+    let number = read(input, default_region)?;
+    let e164 = number.format().mode(Mode::E164).to_string();
+    if !number.is_valid() {
+        return Err(PhoneError::NotValid(mask(&e164)));
+    }
+    check_type(&number)?;
+    Ok(Phone {
+        e164,
+        region: number.country().id().map(|id| id.as_ref().to_owned()),
+    })
+}
+
+/// The E.164 spelling of what was typed, whether or not the number is valid or can take
+/// an SMS (so a blocked prefix can be recognised before the number is judged).
+pub fn e164_of(input: &str, default_region: Option<&str>) -> Option<String> {
+    read(input, default_region)
+        .ok()
+        .map(|n| n.format().mode(Mode::E164).to_string())
+}
+
+/// Reads the digits of a number, without judging whether it exists.
+fn read(input: &str, default_region: Option<&str>) -> Result<PhoneNumber, PhoneError> {
     let input = input.trim();
     if input.is_empty() {
         return Err(PhoneError::Empty);
     }
     if input.len() > MAX_INPUT {
         return Err(PhoneError::TooLong);
+    }
+    if input.chars().any(char::is_alphabetic) {
+        return Err(PhoneError::Letters);
     }
     let region = match default_region {
         Some(r) => Some(
@@ -103,15 +132,14 @@ pub fn parse(input: &str, default_region: Option<&str>) -> Result<Phone, PhoneEr
     if number.extension().is_some() {
         return Err(PhoneError::Extension);
     }
-    let e164 = number.format().mode(Mode::E164).to_string();
-    if !number.is_valid() {
-        return Err(PhoneError::NotValid(mask(&e164)));
-    }
-    check_type(&number)?;
-    Ok(Phone {
-        e164,
-        region: number.country().id().map(|id| id.as_ref().to_owned()),
-    })
+
+    Ok(number)
+}
+
+/// Loads the numbering-plan metadata now rather than on the first request that parses
+/// a number (it takes most of a second in a debug build).
+pub fn warm() {
+    let _ = parse("+79991234567", None);
 }
 
 fn check_type(number: &PhoneNumber) -> Result<(), PhoneError> {

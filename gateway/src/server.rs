@@ -2,6 +2,9 @@
 //! `shutdown` future completes, then finish in-flight requests (mini-redis style:
 //! shutdown is an argument, not a global).
 
+mod connections;
+pub mod drain;
+
 use crate::adapters::AdapterKinds;
 use crate::adapters::{Adapters, HostContext};
 use crate::app::build_app;
@@ -17,12 +20,14 @@ use crate::secret::ServerSecret;
 use crate::state::AppState;
 use crate::store::{RedisStore, SqliteStore, Store, StoreBackend, millis};
 use crate::vault::Vault;
+use actix_web::http::KeepAlive;
 use actix_web::{HttpServer, web};
 use anyhow::Context;
 use std::future::Future;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The directory adapter libraries are loaded from: `adapters_dir` if set, else the
 /// directory of the running executable (so `target/debug` works in development).
@@ -88,6 +93,7 @@ pub fn host_context(config: &Config) -> HostContext {
     HostContext {
         data_dir: config.store.data_dir.clone(),
         public_url: config.server.public_url.clone(),
+        reports: None,
     }
 }
 
@@ -95,27 +101,63 @@ pub fn host_context(config: &Config) -> HostContext {
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = open_store(&config).await?;
-    let adapters = Adapters::load(
-        &adapters_dir(&config),
-        &config.adapters,
-        &host_context(&config),
-    )
-    .context("loading adapters")?;
-    state_with(config, clock, store, adapters).await
+    let dir = adapters_dir(&config);
+    let (reports, pushed) = crate::flows::pushed::report_queue();
+    let ctx = HostContext {
+        reports: Some(reports),
+        ..host_context(&config)
+    };
+    let adapters = Adapters::load(&dir, &config.adapters, &ctx).context("loading adapters")?;
+    let libraries = config.adapters.iter().map(|a| a.library.as_str());
+    let extra = config.connections.libraries.iter().map(String::as_str);
+    let kinds = AdapterKinds::open(&dir, libraries.chain(extra))
+        .context("opening adapter libraries for connections")?;
+    let state = state_with_kinds(config, clock, store, adapters, kinds).await?;
+    tokio::spawn(crate::flows::pushed::apply_pushed(state.clone(), pushed));
+    Ok(state)
 }
 
-/// Builds the shared state from parts (tests inject a manual clock and in-process adapters).
+/// Builds the shared state from parts (tests inject a manual clock and in-process
+/// adapters); connections can use no adapter kind.
 pub async fn state_with(
     config: Config,
     clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     adapters: Adapters,
 ) -> anyhow::Result<AppState> {
+    state_with_kinds(config, clock, store, adapters, AdapterKinds::default()).await
+}
+
+/// [`state_with`], with the adapter kinds connections may use.
+pub async fn state_with_kinds(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    store: Arc<dyn Store>,
+    adapters: Adapters,
+    kinds: AdapterKinds,
+) -> anyhow::Result<AppState> {
+    // The phone metadata is parsed on first use (most of a second in a debug build):
+    // done here, before listening, so no request waits for it.
+    let started = std::time::Instant::now();
+    crate::phone::warm();
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "phone numbering plan loaded"
+    );
+    let vault = Vault::from_config(&config.secrets)?.map(Arc::new);
+    let connections = Connections::new(
+        store.clone(),
+        vault,
+        kinds,
+        host_context(&config),
+        &config.connections,
+    );
     let renderer =
         Renderer::new(&config.render).context("checking [render] templates and operators")?;
     let limits = Limits::new(&config.limits, &throughputs(&config)).context("checking [limits]")?;
     let secret = ServerSecret::load(
         config.verification.secret.as_ref().map(|s| s.expose()),
+        &config.store.data_dir,
         store.as_ref(),
     )
     .await
@@ -126,6 +168,8 @@ pub async fn state_with(
     }
     let locations = LocationCache::new(location_cache_ttl_ms(&config));
     Ok(AppState {
+        connections: Arc::new(connections),
+        channel_board: Arc::default(),
         locations: Arc::new(locations),
         api_keys: ApiKeys::from_config(&config.auth.api_keys),
         config: Arc::new(config),
@@ -152,31 +196,96 @@ pub fn throughputs(config: &Config) -> Vec<(String, u32, u32)> {
         .collect()
 }
 
-/// Serves on `listener` until `shutdown` completes, then drains in-flight requests for
-/// up to `server.shutdown_timeout`.
+/// How long shutdown lets in-flight requests run: `server.shutdown_timeout`, stretched
+/// to the longest a send can take (a reachability check and a send through every
+/// adapter in turn, each within the adapter's timeout, plus a second) so a
+/// send that a provider is about to accept is never cut in the middle.
+pub fn drain_timeout(state: &AppState) -> Duration {
+    let configured = state.config.server.shutdown_timeout;
+    let longest_send = state
+        .adapters
+        .iter()
+        .map(|a| a.timeout() * 2)
+        .sum::<Duration>()
+        + Duration::from_secs(1);
+    if longest_send > configured {
+        tracing::warn!(
+            shutdown_timeout_s = configured.as_secs_f64(),
+            longest_send_s = longest_send.as_secs_f64(),
+            "server.shutdown_timeout is shorter than a send through every adapter; shutdown waits for the longer"
+        );
+    }
+    configured.max(longest_send)
+}
+
+/// Serves on `listener` until `shutdown` completes, then stops accepting and lets the
+/// requests already accepted finish, for up to [`drain_timeout`].
 pub async fn run(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let cfg = state.config.clone();
+    let drain = drain_timeout(&state);
+    let open_files = connections::raise_open_file_limit();
+    let workers = cfg.server.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let cap = connections::connection_cap(cfg.server.max_connections, open_files);
+    tracing::info!(
+        workers,
+        max_connections = cap,
+        open_file_limit = open_files,
+        "connection limits"
+    );
+    let keep_alive = if cfg.server.keep_alive.is_zero() {
+        KeepAlive::Disabled
+    } else {
+        KeepAlive::Timeout(cfg.server.keep_alive)
+    };
     let data = web::Data::new(state.clone());
-    let mut server = HttpServer::new(move || build_app(data.clone()))
+    // A second handle on the listening socket: it stays open after actix stops
+    // accepting, so the backlog gets an answer instead of a reset (see `drain`).
+    let spare = listener.try_clone().context("duplicating the listener")?;
+    let conns = drain::Connections::default();
+    let opened = conns.clone();
+    let server = HttpServer::new(move || build_app(data.clone()))
+        .on_connect(move |_, ext| {
+            ext.insert(opened.open());
+        })
         .disable_signals()
-        .shutdown_timeout(cfg.server.shutdown_timeout.as_secs().max(1));
-    if let Some(workers) = cfg.server.workers {
-        server = server.workers(workers);
-    }
+        .workers(workers)
+        .max_connections(connections::per_worker(cap, workers))
+        .client_request_timeout(cfg.server.header_timeout)
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .keep_alive(keep_alive)
+        .shutdown_timeout(drain.as_secs().max(1));
     let server = server.listen(listener).context("listening")?.run();
     let handle = server.handle();
     let pruner = tokio::spawn(prune_loop(state));
     tokio::pin!(server);
     tokio::select! {
         res = &mut server => { pruner.abort(); return res.context("serving"); }
-        () = shutdown => { tracing::info!("shutdown requested; finishing in-flight requests"); }
+        () = shutdown => { tracing::info!("shutdown requested; finishing accepted requests"); }
     }
-    // The server future processes the stop command, so both must be driven together.
+    // The server future processes the commands, so it is driven alongside each.
+    tokio::select! {
+        res = &mut server => { pruner.abort(); return res.context("serving"); }
+        () = handle.pause() => {}
+    }
+    let refuser = tokio::spawn(drain::refuse(spare));
+    let settle = async {
+        let deadline = tokio::time::Instant::now() + drain;
+        while !conns.settled() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::select! {
+        res = &mut server => { pruner.abort(); refuser.abort(); return res.context("serving"); }
+        () = settle => {}
+    }
     let (_, served) = tokio::join!(handle.stop(true), &mut server);
+    refuser.abort();
     pruner.abort();
     served.context("serving")?;
     tracing::info!("stopped");
@@ -192,6 +301,10 @@ async fn prune_loop(state: AppState) {
             Ok(n) if n > 0 => tracing::debug!(rows = n, "pruned expired records"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pruning failed"),
+        }
+        let idle = state.connections.sweep(state.clock.now());
+        if idle > 0 {
+            tracing::debug!(instances = idle, "dropped idle connection instances");
         }
     }
 }

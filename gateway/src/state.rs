@@ -3,9 +3,11 @@
 //! adapters) and handed to actix as `web::Data`.
 
 use crate::adapters::Adapters;
+use crate::adapters::board::ChannelBoard;
 use crate::auth::ApiKeys;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::connections::Connections;
 use crate::error::ApiError;
 use crate::limits::{LimitRejection, Limits};
 use crate::locations::LocationCache;
@@ -39,6 +41,10 @@ pub struct AppState {
     pub secret: ServerSecret,
     /// Location settings read recently, for the send path.
     pub locations: Arc<LocationCache>,
+    /// Provider connections made through the API, and their live instances.
+    pub connections: Arc<Connections>,
+    /// Each channel's last send outcome on this instance (for readiness).
+    pub channel_board: Arc<ChannelBoard>,
 }
 
 impl std::fmt::Debug for AppState {

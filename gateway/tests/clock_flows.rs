@@ -40,6 +40,7 @@ async fn harness(toml: &str) -> Harness {
     let ctx = HostContext {
         data_dir: cfg.store.data_dir.clone(),
         public_url: None,
+        reports: None,
     };
     let mock =
         InProcess::<MockAdapter>::create("mock", json!({}), &ctx, Duration::from_secs(5)).unwrap();

@@ -2,7 +2,7 @@
 
 use crate::{
     AdapterError, CallbackError, CallbackOutcome, CallbackRequest, Capabilities, Health,
-    Reachability, SendRequest, SendResult,
+    Reachability, Reports, SendRequest, SendResult,
 };
 use serde::{Deserialize, Serialize};
 
@@ -71,4 +71,9 @@ pub trait Adapter: Send + Sync + Sized + 'static {
     async fn health(&self) -> Health {
         Health::up()
     }
+
+    /// Receives the handle through which this instance pushes status updates that reach
+    /// it outside HTTP callbacks (an SMPP `deliver_sm` receipt); see [`Reports`]. Called
+    /// once, right after `create`. Keep a clone; the default ignores it.
+    fn attach_reports(&self, _reports: Reports) {}
 }

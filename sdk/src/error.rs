@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 ///
 /// The gateway routes on the variant: `Unreachable`, `Transient`, `Throttled` and
 /// `Timeout` move on to the location's next channel; `Rejected` stops (the recipient
-/// or message is refused for good); `Auth` and `Config` mark the adapter unhealthy.
+/// or message is refused for good); `Auth`, `Account` and `Config` mark the adapter
+/// unhealthy and move on too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AdapterError {
@@ -55,6 +56,17 @@ pub enum AdapterError {
         /// What the provider said.
         message: String,
     },
+    /// The provider account cannot send: no funds left, account blocked or suspended,
+    /// plan limit reached. Nothing is wrong with the message or the configuration; an
+    /// operator must settle the account. Marks the instance down like `Auth`.
+    #[error("provider account cannot send: {message}")]
+    Account {
+        /// What the provider said (e.g. "insufficient funds").
+        message: String,
+        /// Provider's own error code, when it has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provider_code: Option<String>,
+    },
     /// The instance's configuration is invalid.
     #[error("invalid adapter configuration: {message}")]
     Config {
@@ -88,15 +100,19 @@ impl AdapterError {
                 | Self::Timeout { .. }
                 | Self::Internal { .. }
                 | Self::Auth { .. }
+                | Self::Account { .. }
                 | Self::Config { .. }
         )
     }
 
-    /// Whether the instance itself needs an operator (refused credentials, a wrong
-    /// setting): [`HealthTracker`](crate::HealthTracker) reports it down until a send
-    /// succeeds again.
+    /// Whether the instance itself needs an operator (refused credentials, an account
+    /// that cannot pay, a wrong setting): [`HealthTracker`](crate::HealthTracker) reports
+    /// it down until a send succeeds again, and the gateway marks it down in metrics.
     pub fn needs_operator(&self) -> bool {
-        matches!(self, Self::Auth { .. } | Self::Config { .. })
+        matches!(
+            self,
+            Self::Auth { .. } | Self::Account { .. } | Self::Config { .. }
+        )
     }
 
     /// A short, stable, snake_case name of the variant, used as a metric label value.
@@ -107,6 +123,7 @@ impl AdapterError {
             Self::Transient { .. } => "transient",
             Self::Throttled { .. } => "throttled",
             Self::Auth { .. } => "auth",
+            Self::Account { .. } => "account",
             Self::Config { .. } => "config",
             Self::Timeout { .. } => "timeout",
             Self::Internal { .. } => "internal",
@@ -136,6 +153,27 @@ impl AdapterError {
             retry_after_ms: None,
         }
     }
+
+    /// Shorthand for a [`AdapterError::Account`] without a provider code.
+    pub fn account(message: impl Into<String>) -> Self {
+        Self::Account {
+            message: message.into(),
+            provider_code: None,
+        }
+    }
+
+    /// Every value [`AdapterError::kind`] returns, for checking a kind named in a test.
+    pub const KINDS: [&'static str; 9] = [
+        "rejected",
+        "unreachable",
+        "transient",
+        "throttled",
+        "auth",
+        "account",
+        "config",
+        "timeout",
+        "internal",
+    ];
 
     /// Shorthand for a [`AdapterError::Config`].
     pub fn config(message: impl Into<String>) -> Self {

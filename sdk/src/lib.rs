@@ -23,6 +23,7 @@ mod export;
 pub mod health;
 #[cfg(feature = "http")]
 pub mod http;
+pub mod reports;
 pub mod secret;
 #[cfg(feature = "test-util")]
 pub mod test_util;
@@ -31,8 +32,13 @@ pub mod types;
 pub use adapter::{Adapter, CreateContext};
 pub use error::{AdapterError, CallbackError, retry_after_ms};
 pub use health::HealthTracker;
+pub use reports::{ReportError, Reports};
 pub use secret::Secret;
 pub use types::*;
+
+/// This SDK's version (`gateway-sdk` in Cargo.toml); every library reports the one it
+/// was built with, shown in the gateway's `GET /v1/adapters` as `sdk_version`.
+pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Re-exported so adapter crates need not pin their own `async-trait`.
 pub use async_trait::async_trait;

@@ -32,6 +32,8 @@ pub fn send_request(message_id: &str, phone: &str) -> SendRequest {
         idempotency_key: format!("idem-{message_id}"),
         callback_url: None,
         precheck_ref: None,
+        encoding: None,
+        segments: None,
     }
 }
 

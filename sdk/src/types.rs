@@ -53,6 +53,17 @@ pub struct Capabilities {
     pub provider_renders_text: bool,
 }
 
+/// How an SMS text is encoded on the air interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TextEncoding {
+    /// The GSM 03.38 7-bit default alphabet (with its extension table).
+    #[serde(rename = "GSM-7")]
+    Gsm7,
+    /// UCS-2 (UTF-16 code units).
+    #[serde(rename = "UCS-2")]
+    Ucs2,
+}
+
 /// One message to send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendRequest {
@@ -89,6 +100,14 @@ pub struct SendRequest {
     /// on this instance (Telegram `request_id`), so the provider charges once.
     #[serde(default)]
     pub precheck_ref: Option<String>,
+    /// How the gateway encoded `text` when it fitted it to one SMS (SMPP picks its
+    /// `data_coding` from it). `None` from gateways that predate the field.
+    #[serde(default)]
+    pub encoding: Option<TextEncoding>,
+    /// SMS segments `text` takes (1 for a rendered code). `None` from gateways that
+    /// predate the field.
+    #[serde(default)]
+    pub segments: Option<u32>,
 }
 
 /// Delivery state of a message, as providers report it.

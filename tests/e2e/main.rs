@@ -3,10 +3,17 @@
 // Test helpers may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
 
+mod connections;
+mod contract;
+mod defects;
+mod durability;
 mod flows;
 mod foundation;
+mod new_adapter;
 mod observability;
 mod preview;
 mod providers;
+mod resilience;
 mod scale_out;
 mod shipped;
+mod smpp;

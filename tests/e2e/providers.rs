@@ -36,6 +36,9 @@ fn libraries_load_and_whatsapp_webhook_handshake() {
             .unwrap_or_else(|| panic!("{name} is not listed: {}", list.text));
         assert_eq!(a["kind"], kind, "{a}");
         assert_eq!(a["abi_version"], 1, "{a}");
+        // Each library reports the SDK it was built with (this repository's).
+        let sdk = fake_providers::gateway_sdk_version();
+        assert_eq!(a["sdk_version"], sdk, "{a}");
         assert_eq!(a["channels"], json!([channel]), "{a}");
         assert_eq!(a["health"]["up"], true, "{a}");
         assert_eq!(a["capabilities"]["delivery_reports"], true, "{a}");

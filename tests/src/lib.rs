@@ -115,6 +115,8 @@ pub struct Gateway {
     listen: String,
     /// Environment variables set on the process (never on the test process).
     env: Vec<(String, String)>,
+    /// Soft open-file limit the process starts under (`None`: the test process's).
+    open_files: Option<u64>,
     /// HTTP client.
     http: reqwest::blocking::Client,
 }
@@ -175,6 +177,38 @@ impl Gateway {
             dir.join("gateway.log"),
             "127.0.0.1:0".into(),
             Vec::new(),
+            None,
+        )
+        .unwrap_or_else(|log| panic!("gateway did not start; its log:\n{log}"))
+    }
+
+    /// Like [`Gateway::start`], but a start that fails is `Err(its log)`.
+    pub fn try_start(dir: &Path, config_toml: &str) -> Result<Gateway, String> {
+        let config_path = dir.join("gateway.toml");
+        std::fs::write(&config_path, config_toml).expect("write config");
+        Self::spawn(
+            dir.join("data"),
+            config_path,
+            dir.join("gateway.log"),
+            "127.0.0.1:0".into(),
+            Vec::new(),
+            None,
+        )
+    }
+
+    /// Like [`Gateway::start`], with the process started under a soft open-file limit of
+    /// `soft` (as `ulimit -Sn` or systemd's `LimitNOFILE=soft:hard` would), the hard
+    /// limit unchanged.
+    pub fn start_with_open_file_limit(dir: &Path, config_toml: &str, soft: u64) -> Gateway {
+        let config_path = dir.join("gateway.toml");
+        std::fs::write(&config_path, config_toml).expect("write config");
+        Self::spawn(
+            dir.join("data"),
+            config_path,
+            dir.join("gateway.log"),
+            "127.0.0.1:0".into(),
+            Vec::new(),
+            Some(soft),
         )
         .unwrap_or_else(|log| panic!("gateway did not start; its log:\n{log}"))
     }
@@ -189,6 +223,17 @@ impl Gateway {
         env: &[(&str, &str)],
         config_for: impl Fn(u16) -> String,
     ) -> Gateway {
+        Self::start_sharing(dir, &dir.join("data"), env, config_for)
+    }
+
+    /// [`Gateway::start_on_own_port`] on the data directory `data_dir`, which another
+    /// running gateway may share (a second instance on one store).
+    pub fn start_sharing(
+        dir: &Path,
+        data_dir: &Path,
+        env: &[(&str, &str)],
+        config_for: impl Fn(u16) -> String,
+    ) -> Gateway {
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -199,11 +244,12 @@ impl Gateway {
             let config_path = dir.join("gateway.toml");
             std::fs::write(&config_path, config_for(port)).expect("write config");
             match Self::spawn(
-                dir.join("data"),
+                data_dir.to_path_buf(),
                 config_path,
                 dir.join("gateway.log"),
                 format!("127.0.0.1:{port}"),
                 env.clone(),
+                None,
             ) {
                 Ok(gw) => return gw,
                 Err(log) if log.contains("cannot listen") => last_log = log,
@@ -221,6 +267,7 @@ impl Gateway {
         log_path: PathBuf,
         listen: String,
         env: Vec<(String, String)>,
+        open_files: Option<u64>,
     ) -> Result<Gateway, String> {
         let log_start = std::fs::metadata(&log_path).map_or(0, |m| m.len() as usize);
         let log = std::fs::OpenOptions::new()
@@ -228,7 +275,17 @@ impl Gateway {
             .append(true)
             .open(&log_path)
             .expect("log file");
-        let mut child = Command::new(artefact("gateway"))
+        let mut command = match open_files {
+            Some(n) => {
+                let mut c = Command::new("sh");
+                c.arg("-c")
+                    .arg(format!("ulimit -Sn {n} && exec \"$0\" \"$@\""))
+                    .arg(artefact("gateway"));
+                c
+            }
+            None => Command::new(artefact("gateway")),
+        };
+        let mut child = command
             .arg("serve")
             .arg("--config")
             .arg(&config_path)
@@ -260,8 +317,11 @@ impl Gateway {
                 return Err(String::from_utf8_lossy(new).into_owned());
             }
         };
+        // Idle pooled connections are dropped well before the server's keep-alive (5 s)
+        // closes them, so a request never races the server's close on a loaded machine.
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(60))
+            .pool_idle_timeout(Duration::from_secs(2))
             .no_proxy()
             .build()
             .expect("client");
@@ -274,6 +334,7 @@ impl Gateway {
             log_path,
             listen,
             env,
+            open_files,
             http,
         })
     }
@@ -288,6 +349,50 @@ impl Gateway {
             self.log_path.clone(),
             self.listen.clone(),
             self.env.clone(),
+            self.open_files,
+        )
+        .unwrap_or_else(|log| panic!("gateway did not restart; its log:\n{log}"))
+    }
+
+    /// Kills the process with SIGKILL (no shutdown, no flush: a crash) and reaps it.
+    pub fn kill_hard(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("gateway running");
+        child.kill().expect("SIGKILL the gateway");
+        child.wait().expect("wait for gateway")
+    }
+
+    /// The process id, while it runs.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("gateway running").id()
+    }
+
+    /// Starts the stopped (killed or exited) process again on the same config and data.
+    pub fn start_again(mut self) -> Gateway {
+        assert!(self.child.is_none(), "stop the gateway first");
+        Self::spawn(
+            self.data_dir.clone(),
+            self.config_path.clone(),
+            self.log_path.clone(),
+            std::mem::take(&mut self.listen),
+            std::mem::take(&mut self.env),
+            None,
+        )
+        .unwrap_or_else(|log| panic!("gateway did not start again; its log:\n{log}"))
+    }
+
+    /// Kills the process with SIGKILL (no shutdown of any kind, as a crash or `kill -9`
+    /// would) and starts again on the same config and data.
+    pub fn kill_and_restart(mut self) -> Gateway {
+        let mut child = self.child.take().expect("gateway running");
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        Self::spawn(
+            self.data_dir.clone(),
+            self.config_path.clone(),
+            self.log_path.clone(),
+            self.listen.clone(),
+            self.env.clone(),
+            None,
         )
         .unwrap_or_else(|log| panic!("gateway did not restart; its log:\n{log}"))
     }

@@ -83,7 +83,7 @@ impl Adapter for MockAdapter {
         let s = &self.settings;
         let phone = request.phone.as_str();
         if Self::listed(&s.panic_numbers, phone) {
-            panic!("mock: this number is listed in panic_numbers");
+            panic!("mock: {phone} is listed in panic_numbers");
         }
         if Self::listed(&s.stall_numbers, phone) {
             tokio::time::sleep(Duration::from_millis(request.deadline_ms) + STALL_MARGIN).await;

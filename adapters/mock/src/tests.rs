@@ -29,6 +29,8 @@ fn request(phone: &str, id: &str) -> SendRequest {
         idempotency_key: format!("idem-{id}"),
         callback_url: None,
         precheck_ref: None,
+        encoding: None,
+        segments: None,
     }
 }
 

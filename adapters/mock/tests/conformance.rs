@@ -47,6 +47,8 @@ impl ConformanceHarness for Harness {
             idempotency_key: message_id.into(),
             callback_url: None,
             precheck_ref: None,
+            encoding: None,
+            segments: None,
         }
     }
 

@@ -65,9 +65,12 @@ pub fn map_api_error(http_status: u16, error: &str, retry_after_ms: Option<u64>)
         };
     }
     if has("BALANCE") || has("NOT_ENOUGH") || has("FUNDS") || http_status == 402 {
-        return AdapterError::config(format!(
-            "the Telegram Gateway account cannot pay for messages ({error}); add funds"
-        ));
+        return AdapterError::Account {
+            message: format!(
+                "the Telegram Gateway account cannot pay for messages ({error}); add funds"
+            ),
+            provider_code: code,
+        };
     }
     if has("SENDER_USERNAME") || has("CALLBACK_URL") {
         return AdapterError::config(format!("Telegram Gateway refused a setting ({error})"));

@@ -135,7 +135,7 @@ fn every_error_kind_is_mapped() {
     assert_eq!(kind(403, ""), "auth");
     assert_eq!(kind(429, ""), "throttled");
     assert_eq!(kind(400, "TOO_MANY_REQUESTS"), "throttled");
-    assert_eq!(kind(400, "BALANCE_NOT_ENOUGH"), "config");
+    assert_eq!(kind(400, "BALANCE_NOT_ENOUGH"), "account");
     assert_eq!(kind(400, "SENDER_USERNAME_INVALID"), "config");
     assert_eq!(kind(400, "CALLBACK_URL_INVALID"), "config");
     assert_eq!(kind(400, "PHONE_NUMBER_INVALID"), "rejected");

@@ -11,8 +11,10 @@ use std::time::Duration;
 /// What a Graph API error code means for routing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
-    /// Credentials, permissions or a blocked account.
+    /// Credentials or permissions.
     Auth,
+    /// The business account cannot send: locked, blocked by policy, payment problem.
+    Account,
     /// A rate limit.
     Throttled,
     /// The recipient cannot get WhatsApp messages from us.
@@ -32,8 +34,10 @@ pub fn classify(code: i64) -> Option<ErrorClass> {
         // Rate limits: app calls, WABA, throughput, spam, pair rate, (de)registration.
         4 | 80007 | 130429 | 131048 | 131056 | 133016 => Throttled,
         // AuthException, capability, permission, expired token, permissions, access
-        // denied, account locked, policy block.
-        0 | 3 | 10 | 190 | 200..=299 | 131005 | 131031 | 368 => Auth,
+        // denied.
+        0 | 3 | 10 | 190 | 200..=299 | 131005 => Auth,
+        // Account locked, temporarily blocked for policy violations, payment issue.
+        131031 | 368 | 131042 => Account,
         // Undeliverable, not an allowed test recipient, re-engagement window, ecosystem
         // protection, experiment, country restricted.
         131026 | 131030 | 131047 | 131049 | 130472 | 130497 => Unreachable,
@@ -41,15 +45,7 @@ pub fn classify(code: i64) -> Option<ErrorClass> {
         131021 | 131009 | 135000 => Rejected,
         // Template (132xxx), registration (133xxx), missing parameter, unsupported
         // type, certificate, payment, display name, invalid parameter, deleted number.
-        132000..=132999
-        | 133000..=133999
-        | 131008
-        | 131051
-        | 131045
-        | 131042
-        | 131037
-        | 100
-        | 33 => Config,
+        132000..=132999 | 133000..=133999 | 131008 | 131051 | 131045 | 131037 | 100 | 33 => Config,
         // Unknown, service, something went wrong, unavailable, maintenance.
         1 | 2 | 131000 | 131016 | 131057 => Transient,
         _ => return None,
@@ -78,6 +74,10 @@ pub fn map_error(
     match class {
         ErrorClass::Auth => AdapterError::Auth {
             message: format!("WhatsApp refused the credentials: {what}"),
+        },
+        ErrorClass::Account => AdapterError::Account {
+            message: format!("the WhatsApp business account cannot send: {what}"),
+            provider_code,
         },
         ErrorClass::Throttled => AdapterError::Throttled {
             message: format!("WhatsApp rate limit: {what}"),

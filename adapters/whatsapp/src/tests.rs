@@ -142,8 +142,11 @@ fn every_graph_error_class_is_mapped() {
     for code in [130429, 131048, 131056, 4, 80007, 133016] {
         assert_eq!(kind(400, Some(code)), "throttled", "{code}");
     }
-    for code in [190, 0, 10, 3, 200, 299, 131005, 131031, 368] {
+    for code in [190, 0, 10, 3, 200, 299, 131005] {
         assert_eq!(kind(401, Some(code)), "auth", "{code}");
+    }
+    for code in [131031, 368, 131042] {
+        assert_eq!(kind(400, Some(code)), "account", "{code}");
     }
     for code in [
         132000, 132001, 132005, 132012, 132015, 133010, 131008, 131045, 100, 33,

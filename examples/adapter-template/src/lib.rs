@@ -2,9 +2,10 @@
 //!
 //! The whole contract with the gateway is the [`Adapter`] trait plus the one
 //! `export_adapter!` line at the bottom; no `unsafe` is written here. Timeouts across
-//! channels, retries, rate limits and metrics are the gateway's job: an adapter turns a
-//! request into a provider call and the provider's answer into a result or an
-//! [`AdapterError`] variant.
+//! channels, retries, rate limits and metrics are the gateway's job; the SDK makes the
+//! HTTP call ([`ProviderClient`]) and tracks health ([`HealthTracker`]). What is left
+//! is this provider's: its request, and its answers mapped onto [`AdapterError`]
+//! (`provider.rs`).
 
 #![deny(unsafe_code)]
 
@@ -12,9 +13,10 @@ pub mod config;
 pub mod provider;
 
 use config::Settings;
+use gateway_sdk::http::ProviderClient;
 use gateway_sdk::{
     Adapter, AdapterError, CallbackError, CallbackOutcome, CallbackRequest, Capabilities, Channel,
-    CreateContext, DeliveryStatus, SendRequest, SendResult, StatusUpdate,
+    CreateContext, Health, HealthTracker, SendRequest, SendResult, StatusUpdate,
 };
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -23,11 +25,13 @@ use std::time::Duration;
 /// Header carrying the provider's callback signature.
 pub const SIGNATURE_HEADER: &str = "x-example-signature";
 
-/// One instance: its settings and an HTTP client (created once, reused by every send).
+/// One instance: its settings, an HTTP client (created once, reused by every send) and
+/// its health.
 #[derive(Debug)]
 pub struct TemplateAdapter {
     settings: Settings,
-    http: reqwest::Client,
+    client: ProviderClient,
+    health: HealthTracker,
 }
 
 /// Hex HMAC-SHA256 of `body` under `secret`, as the provider signs callbacks.
@@ -49,10 +53,11 @@ impl Adapter for TemplateAdapter {
         if !settings.base_url.starts_with("http://") && !settings.base_url.starts_with("https://") {
             return Err(AdapterError::config("`base_url` must be an http(s) URL"));
         }
-        let http = reqwest::Client::builder()
-            .build()
-            .map_err(|e| AdapterError::config(format!("HTTP client: {e}")))?;
-        Ok(Self { settings, http })
+        Ok(Self {
+            settings,
+            client: ProviderClient::new(Self::KIND, Self::VERSION)?,
+            health: HealthTracker::new(),
+        })
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -78,37 +83,25 @@ impl Adapter for TemplateAdapter {
                 .as_deref()
                 .or(self.settings.sender.as_deref()),
         };
-        let response = self
-            .http
+        let call = self
+            .client
             .post(url)
             .bearer_auth(self.settings.api_key.expose())
-            .timeout(Duration::from_millis(request.deadline_ms.max(1)))
-            .json(&body)
-            .send()
-            .await
-            .map_err(map_transport)?;
-        let status = response.status().as_u16();
-        let retry_after_ms = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok())
-            .map(|secs| secs * 1000);
-        let text = response.text().await.map_err(map_transport)?;
-        if !(200..300).contains(&status) {
-            return Err(provider::error_for(status, &text, retry_after_ms));
+            .json(&body);
+        let deadline = Duration::from_millis(request.deadline_ms.max(1));
+        let result = match self.client.send(call, deadline).await {
+            Ok(answer) => provider::outcome(&answer),
+            Err(transport) => Err(transport),
+        };
+        self.health.note(&result);
+        if let Err(e) = &result {
+            tracing::info!(message_id = %request.message_id, kind = e.kind(), error = %e, "example-sms send failed");
         }
-        let accepted: provider::MessageAccepted = serde_json::from_str(&text)
-            .map_err(|e| AdapterError::transient(format!("undecodable provider answer: {e}")))?;
-        tracing::debug!(message_id = %request.message_id, "example-sms accepted a message");
-        Ok(SendResult {
-            provider_message_id: accepted.id,
-            status: DeliveryStatus::Queued,
-            segments_billed: None,
-        })
+        result
     }
 
     fn parse_callback(&self, request: &CallbackRequest) -> Result<CallbackOutcome, CallbackError> {
+        // Without a secret nothing can be verified, so nothing is accepted.
         let secret = self
             .settings
             .webhook_secret
@@ -129,27 +122,25 @@ impl Adapter for TemplateAdapter {
             serde_json::from_str(&request.body).map_err(|e| CallbackError::Malformed {
                 message: e.to_string(),
             })?;
-        Ok(CallbackOutcome {
-            updates: vec![StatusUpdate {
+        // A status the provider added later is ignored, not guessed.
+        let updates = provider::map_status(&report.status)
+            .map(|status| StatusUpdate {
                 provider_message_id: report.id,
-                status: report.status,
+                status,
                 at: None,
                 error_code: None,
                 detail: None,
-            }],
+            })
+            .into_iter()
+            .collect();
+        Ok(CallbackOutcome {
+            updates,
             reply: None,
         })
     }
-}
 
-/// Transport failures: our own timeout is `Timeout`, anything else may pass.
-fn map_transport(e: reqwest::Error) -> AdapterError {
-    if e.is_timeout() {
-        AdapterError::Timeout {
-            message: "example-sms did not answer in time".into(),
-        }
-    } else {
-        AdapterError::transient(format!("example-sms unreachable: {e}"))
+    async fn health(&self) -> Health {
+        self.health.health()
     }
 }
 

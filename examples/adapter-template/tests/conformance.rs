@@ -1,139 +1,145 @@
-//! The template against a tiny fake "Example SMS" server on 127.0.0.1, through the
-//! SDK's conformance kit. Copy this along with the adapter and make the fake speak your
-//! provider's API.
+//! The adapter against the fake "Example SMS" API (`tests/support/fake.rs`), through the
+//! SDK's conformance kit, including the provider's whole error table.
+
+#[path = "support/fake.rs"]
+mod fake;
 
 use adapter_template::{SIGNATURE_HEADER, TemplateAdapter, sign};
-use gateway_sdk::conformance::{ConformanceHarness, Scenario, run_conformance};
-use gateway_sdk::{Adapter, CallbackRequest, CreateContext, SendRequest};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use fake::{Answer, FakeExampleSms};
+use gateway_sdk::conformance::{ConformanceHarness, ProviderErrorCase, Scenario, run_conformance};
+use gateway_sdk::test_util::{callback_request, context, send_request};
+use gateway_sdk::{Adapter, CallbackRequest, SendRequest};
+use std::sync::{Mutex, PoisonError};
 
+const API_KEY: &str = "test-key";
 const SECRET: &str = "webhook-secret";
 
-/// Starts a fake provider that answers every request per `scenario`; returns its URL.
-async fn fake_provider(scenario: Scenario) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let counter = Arc::new(AtomicU64::new(0));
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(answer(stream, scenario, counter.clone()));
-        }
-    });
-    url
+/// Keeps every fake alive until the end, to check none saw a protocol violation.
+#[derive(Default)]
+struct Harness {
+    fakes: Mutex<Vec<FakeExampleSms>>,
 }
 
-/// Reads one HTTP/1.1 request (headers, then `content-length` bytes) and answers it.
-async fn answer(mut stream: TcpStream, scenario: Scenario, counter: Arc<AtomicU64>) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let Ok(n) = stream.read(&mut chunk).await else {
-            return;
-        };
-        if n == 0 {
-            return;
+impl Harness {
+    fn adapter_for(&self, answer: Answer, secret: Option<&str>) -> TemplateAdapter {
+        let fake = FakeExampleSms::start(API_KEY, answer);
+        let mut settings = serde_json::json!({ "base_url": fake.base_url, "api_key": API_KEY });
+        if let Some(secret) = secret {
+            settings["webhook_secret"] = secret.into();
         }
-        buf.extend_from_slice(&chunk[..n]);
-        let text = String::from_utf8_lossy(&buf).to_string();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let length = text[..end]
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(str::to_owned)
-                })
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + length {
-                assert!(
-                    text.contains("authorization: Bearer test-key")
-                        || text.contains("Authorization: Bearer test-key")
-                );
-                break;
-            }
-        }
+        self.fakes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(fake);
+        TemplateAdapter::create(settings, context("example")).expect("valid settings")
     }
-    let (status, body) = match scenario {
-        Scenario::Accept => {
-            let n = counter.fetch_add(1, Ordering::Relaxed);
-            ("200 OK", format!(r#"{{"id":"ex_{n}"}}"#))
-        }
-        Scenario::ClientError => (
-            "400 Bad Request",
-            r#"{"code":"invalid_number","message":"bad number"}"#.to_owned(),
-        ),
-        Scenario::ServerError => ("503 Service Unavailable", "{}".to_owned()),
-        Scenario::Malformed => ("200 OK", "{\"id\": ".to_owned()),
-        Scenario::Stall => {
-            // Hold the connection open without answering until the client gives up.
-            let _ = stream.read(&mut chunk).await;
-            return;
-        }
-    };
-    let response = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.write_all(response.as_bytes()).await;
+
+    fn violations(&self) -> Vec<String> {
+        let fakes = self.fakes.lock().unwrap_or_else(PoisonError::into_inner);
+        fakes.iter().flat_map(FakeExampleSms::violations).collect()
+    }
 }
 
-struct Harness;
-
-#[async_trait::async_trait]
+#[gateway_sdk::async_trait]
 impl ConformanceHarness for Harness {
     type Adapter = TemplateAdapter;
 
     async fn adapter(&self, scenario: Scenario) -> TemplateAdapter {
-        let settings = serde_json::json!({
-            "base_url": fake_provider(scenario).await,
-            "api_key": "test-key",
-            "webhook_secret": SECRET,
-        });
-        let ctx = CreateContext {
-            instance: "template".into(),
-            data_dir: std::env::temp_dir().to_string_lossy().into_owned(),
-            public_url: None,
+        let answer = match scenario {
+            Scenario::Accept => Answer::Accept,
+            Scenario::ClientError => Answer::Error {
+                http_status: 400,
+                code: 1,
+            },
+            Scenario::ServerError => Answer::ServerError,
+            Scenario::Stall => Answer::Stall,
+            Scenario::Malformed => Answer::Malformed,
         };
-        TemplateAdapter::create(settings, ctx).expect("valid settings")
+        self.adapter_for(answer, Some(SECRET))
     }
 
     fn request(&self, message_id: &str) -> SendRequest {
-        SendRequest {
-            message_id: message_id.into(),
-            phone: "+15550001111".into(),
-            text: "Confirmation code: 4821".into(),
-            code: "4821".into(),
-            title: None,
-            language: "en".into(),
-            sender_id: None,
-            code_ttl_secs: 300,
-            deadline_ms: 0,
-            idempotency_key: message_id.into(),
-            callback_url: None,
-            precheck_ref: None,
-        }
+        send_request(message_id, "+15550001111")
     }
 
     fn callback(&self, valid: bool) -> Option<CallbackRequest> {
         let body = r#"{"id":"ex_1","status":"delivered"}"#;
         let key = if valid { SECRET } else { "forged" };
-        Some(CallbackRequest {
-            method: "POST".into(),
-            url: "http://127.0.0.1/v1/callbacks/template".into(),
-            headers: vec![(SIGNATURE_HEADER.into(), sign(key, body))],
-            body: body.into(),
-            received_at: time::OffsetDateTime::now_utc(),
-        })
+        Some(signed(&sign(key, body), body))
     }
+
+    /// The provider's documented codes, as `"<HTTP status> <code>"`: it sends most with
+    /// HTTP 200, some with a 4xx.
+    fn provider_errors(&self) -> Vec<ProviderErrorCase> {
+        [
+            ("200 1", "rejected"),
+            ("400 1", "rejected"),
+            ("200 2", "auth"),
+            ("401 2", "auth"),
+            ("200 3", "account"),
+            ("200 4", "account"),
+            ("429 5", "throttled"),
+            ("200 6", "unreachable"),
+            ("200 7", "config"),
+            ("200 8", "transient"),
+            ("200 99", "transient"),
+        ]
+        .into_iter()
+        .map(|(answer, kind)| ProviderErrorCase::new(answer, kind))
+        .collect()
+    }
+
+    async fn adapter_answering(&self, answer: &str) -> Option<TemplateAdapter> {
+        Some(self.adapter_for(Answer::parse(answer)?, Some(SECRET)))
+    }
+
+    fn callback_with_unknown_status(&self) -> Option<CallbackRequest> {
+        let body = r#"{"id":"ex_1","status":"fermenting"}"#;
+        Some(signed(&sign(SECRET, body), body))
+    }
+
+    async fn adapter_without_callback_secret(&self) -> Option<TemplateAdapter> {
+        Some(self.adapter_for(Answer::Accept, None))
+    }
+}
+
+fn signed(signature: &str, body: &str) -> CallbackRequest {
+    callback_request(
+        "http://127.0.0.1/v1/callbacks/example",
+        &[(SIGNATURE_HEADER, signature)],
+        body,
+    )
 }
 
 #[tokio::test]
 async fn template_passes_the_conformance_kit() {
-    run_conformance(&Harness).await;
+    let harness = Harness::default();
+    run_conformance(&harness).await;
+    assert_eq!(harness.violations(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn an_account_problem_marks_the_instance_down() {
+    let harness = Harness::default();
+    let broke = harness.adapter_for(
+        Answer::Error {
+            http_status: 200,
+            code: 3,
+        },
+        None,
+    );
+    let err = broke
+        .send(send_request("msg_1", "+15550001111"))
+        .await
+        .expect_err("no funds");
+    assert_eq!(err.kind(), "account", "{err}");
+    let health = broke.health().await;
+    assert!(!health.up);
+    assert!(
+        health
+            .detail
+            .unwrap_or_default()
+            .contains("insufficient funds")
+    );
+    assert_eq!(harness.violations(), Vec::<String>::new());
 }

@@ -50,12 +50,15 @@ pub struct Throughput {
 }
 
 /// What the gateway tells every instance it creates.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct HostContext {
     /// The gateway's data directory (adapters that keep files put them here).
     pub data_dir: PathBuf,
     /// The gateway's public base URL, for provider callbacks.
     pub public_url: Option<String>,
+    /// Where instances that push status updates themselves (SMPP receipts) send them;
+    /// `None` leaves them unconnected (`check-config`, tests).
+    pub reports: Option<super::reports::ReportQueue>,
 }
 
 fn empty_settings() -> serde_json::Value {

@@ -68,11 +68,20 @@ async fn unwind<T>(
     AssertUnwindSafe(fut)
         .catch_unwind()
         .await
-        .unwrap_or_else(|_| {
+        .unwrap_or_else(|payload| {
             Err(AdapterError::Internal {
-                message: format!("adapter panicked in {call}"),
+                message: format!("adapter panicked in {call}: {}", panic_text(&*payload)),
             })
         })
+}
+
+/// The text of a panic payload (for the log only).
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_owned())
 }
 
 #[async_trait::async_trait]
@@ -91,6 +100,11 @@ impl<A: Adapter> AdapterInstance for InProcess<A> {
 
     fn abi_version(&self) -> u32 {
         ABI_VERSION
+    }
+
+    fn sdk_version(&self) -> &str {
+        // Compiled into the gateway: the SDK the gateway itself was built with.
+        gateway_sdk::SDK_VERSION
     }
 
     fn library(&self) -> Option<&Path> {
@@ -125,12 +139,17 @@ impl<A: Adapter> AdapterInstance for InProcess<A> {
     }
 
     fn parse_callback(&self, req: &CallbackRequest) -> Result<CallbackOutcome, CallbackError> {
-        std::panic::catch_unwind(AssertUnwindSafe(|| self.adapter.parse_callback(req)))
-            .unwrap_or_else(|_| {
-                Err(CallbackError::Internal {
-                    message: "adapter panicked in parse_callback".into(),
-                })
-            })
+        let answer =
+            std::panic::catch_unwind(AssertUnwindSafe(|| self.adapter.parse_callback(req)))
+                .unwrap_or_else(|payload| {
+                    Err(CallbackError::Internal {
+                        message: format!(
+                            "adapter panicked in parse_callback: {}",
+                            panic_text(&*payload)
+                        ),
+                    })
+                });
+        super::instance::conceal_callback(&self.name, answer)
     }
 
     async fn health(&self) -> Health {

@@ -32,6 +32,8 @@ pub trait AdapterInstance: Send + Sync {
     fn version(&self) -> &str;
     /// The SDK ABI version it speaks.
     fn abi_version(&self) -> u32;
+    /// The version of the SDK (`gateway-sdk`) it was built with.
+    fn sdk_version(&self) -> &str;
     /// The library it was loaded from; `None` for an in-process instance.
     fn library(&self) -> Option<&Path>;
     /// What it can do.
@@ -76,22 +78,53 @@ pub(crate) fn send_deadline(req: &SendRequest, timeout: Duration) -> Duration {
 }
 
 /// Runs `fut` with a deadline; a missed deadline is a `Timeout` naming the instance.
+/// An internal failure (a panic, a bug) is logged and answered generically: see
+/// [`internal_failure`].
 pub(crate) async fn with_deadline<T>(
     instance: &str,
     call: &str,
     deadline: Duration,
     fut: impl Future<Output = Result<T, AdapterError>>,
 ) -> Result<T, AdapterError> {
-    tokio::time::timeout(deadline, fut)
-        .await
-        .unwrap_or_else(|_| {
-            Err(AdapterError::Timeout {
-                message: format!(
-                    "adapter `{instance}` gave no {call} answer within {} ms",
-                    deadline.as_millis()
-                ),
-            })
-        })
+    match tokio::time::timeout(deadline, fut).await {
+        Ok(Err(AdapterError::Internal { message })) => Err(AdapterError::Internal {
+            message: internal_failure(instance, call, &message),
+        }),
+        Ok(answer) => answer,
+        Err(_) => Err(AdapterError::Timeout {
+            message: format!(
+                "adapter `{instance}` gave no {call} answer within {} ms",
+                deadline.as_millis()
+            ),
+        }),
+    }
+}
+
+/// Logs an adapter's internal failure (a panic's text included) through the gateway's
+/// log, phones masked, and returns the sentence that goes further (attempts, API
+/// answers): adapter code is third-party, and its panic text may carry a number or
+/// internals that no API caller should see.
+pub(crate) fn internal_failure(instance: &str, call: &str, message: &str) -> String {
+    tracing::error!(
+        adapter = instance,
+        call,
+        error = %crate::phone::redact_numbers(message),
+        "adapter failed internally"
+    );
+    format!("adapter `{instance}` failed internally in {call}; the gateway log has the details")
+}
+
+/// [`internal_failure`] for a callback's parse.
+pub(crate) fn conceal_callback(
+    instance: &str,
+    answer: Result<CallbackOutcome, CallbackError>,
+) -> Result<CallbackOutcome, CallbackError> {
+    match answer {
+        Err(CallbackError::Internal { message }) => Err(CallbackError::Internal {
+            message: internal_failure(instance, "parse_callback", &message),
+        }),
+        other => other,
+    }
 }
 
 /// An instance of a shared library, called through the C ABI.
@@ -145,6 +178,10 @@ impl AdapterInstance for LibraryInstance {
         self.inner.api().abi_version()
     }
 
+    fn sdk_version(&self) -> &str {
+        self.inner.api().sdk_version()
+    }
+
     fn library(&self) -> Option<&Path> {
         Some(&self.library)
     }
@@ -172,7 +209,7 @@ impl AdapterInstance for LibraryInstance {
 
     fn parse_callback(&self, req: &CallbackRequest) -> Result<CallbackOutcome, CallbackError> {
         let _inflight = InflightGuard::new(&self.inflight);
-        self.inner.parse_callback(req)
+        conceal_callback(self.name(), self.inner.parse_callback(req))
     }
 
     async fn health(&self) -> Health {

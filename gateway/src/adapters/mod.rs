@@ -6,6 +6,7 @@
 //! gateway never sees the C ABI: it calls the trait, whose implementations enforce
 //! deadlines and turn adapter panics into errors.
 
+pub mod board;
 mod config;
 mod error;
 mod in_process;
@@ -13,6 +14,7 @@ mod instance;
 mod kinds;
 #[allow(unsafe_code)]
 mod library;
+pub mod reports;
 
 pub use config::{
     AdapterInstanceConfig, DEFAULT_TIMEOUT, HostContext, Throughput, default_adapters_dir,
@@ -82,13 +84,16 @@ impl Adapters {
                 data_dir: ctx.data_dir.to_string_lossy().into_owned(),
                 public_url: ctx.public_url.clone(),
             };
-            let inner = api
+            let mut inner = api
                 .create(config.settings.clone(), context)
                 .map_err(|source| LoadError::Create {
                     instance: config.name.clone(),
                     path: path.clone(),
                     source,
                 })?;
+            if let Some(queue) = &ctx.reports {
+                inner.set_report_sink(queue.sink_for(&config.name));
+            }
             tracing::info!(
                 adapter = %config.name,
                 kind = api.kind(),

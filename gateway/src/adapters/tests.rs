@@ -59,6 +59,8 @@ fn request(phone: &str, deadline_ms: u64) -> SendRequest {
         idempotency_key: "k".into(),
         callback_url: None,
         precheck_ref: None,
+        encoding: None,
+        segments: None,
     }
 }
 
@@ -66,6 +68,7 @@ fn host() -> HostContext {
     HostContext {
         data_dir: std::env::temp_dir(),
         public_url: None,
+        reports: None,
     }
 }
 

@@ -1,4 +1,6 @@
-//! `POST|GET /v1/callbacks/{adapter_instance}`: provider delivery reports.
+//! `POST|GET /v1/callbacks/{adapter_instance}`: provider delivery reports, for a
+//! configured instance or a connection (`/v1/callbacks/{connection_id}`, verified with
+//! that connection's own current secret).
 //!
 //! The raw request goes to the adapter, which checks the provider's own signature and
 //! parses status updates; each update moves the matching message forward and lands in
@@ -6,10 +8,9 @@
 //! provider never retries them forever. Not behind the API key: providers sign instead.
 
 use crate::error::{ApiError, ErrorCode};
-use crate::flows::record::MessageRecord;
-use crate::flows::send::provider_ref;
+use crate::flows::channels;
+use crate::flows::reports::apply_updates;
 use crate::state::AppState;
-use crate::store::{Ns, Write, to_json};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use gateway_sdk::{CallbackError, CallbackRequest};
@@ -34,7 +35,7 @@ fn public_url(state: &AppState, req: &HttpRequest) -> String {
 
 /// Receives one provider callback.
 #[utoipa::path(post, path = "/v1/callbacks/{adapter_instance}", tag = "providers",
-    params(("adapter_instance" = String, Path, description = "Adapter instance name")),
+    params(("adapter_instance" = String, Path, description = "Adapter instance name or connection id")),
     responses((status = 200, description = "Accepted (also for unknown messages)"), (status = 401, description = "`invalid_signature`"),
         (status = 400, description = "`malformed_callback`"), (status = 404, description = "`adapter_not_found`, `callbacks_not_supported`")))]
 pub async fn receive(
@@ -44,8 +45,13 @@ pub async fn receive(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner();
-    let adapter = state.adapters.get(&name).cloned().ok_or_else(|| {
-        ApiError::new(ErrorCode::AdapterNotFound, format!("No adapter instance is named `{name}`; point the provider's callback URL at /v1/callbacks/<instance>."))
+    let resolved = channels::resolve(&state, &name).await.map_err(|e| {
+        tracing::warn!(adapter = %name, error = %e, "callback for an unusable connection");
+        ApiError::new(ErrorCode::ConnectionUnavailable, format!("Connection `{name}` cannot verify callbacks now: {e}. An operator must fix its settings or the [secrets] keys."))
+            .with("retry_after", 60)
+    })?;
+    let adapter = resolved.ok_or_else(|| {
+        ApiError::new(ErrorCode::AdapterNotFound, format!("No adapter instance or connection is named `{name}`; point the provider's callback URL at /v1/callbacks/<instance or connection id>."))
     })?;
     let request = CallbackRequest {
         method: req.method().to_string(),
@@ -74,47 +80,9 @@ pub async fn receive(
             ApiError::internal()
         }
     })?;
-    let mut applied = 0usize;
-    let mut unknown = 0usize;
-    for update in &outcome.updates {
-        state.metrics.record_delivery_report(&name, update.status);
-        let now = state.now_ms();
-        let Some(message_id) = state
-            .store
-            .get(
-                Ns::ProviderRef,
-                &provider_ref(&name, &update.provider_message_id),
-                now,
-            )
-            .await?
-        else {
-            unknown += 1;
-            tracing::info!(adapter = %name, status = update.status.as_str(), "delivery report for an unknown message acknowledged");
-            continue;
-        };
-        let at = update.at.unwrap_or_else(|| state.clock.now());
-        let detail = match (&update.error_code, &update.detail) {
-            (Some(c), Some(d)) => Some(format!("{c}: {d}")),
-            (Some(c), None) => Some(c.clone()),
-            (None, d) => d.clone(),
-        };
-        let apply = |cur: Option<&str>| match cur
-            .and_then(|s| serde_json::from_str::<MessageRecord>(s).ok())
-        {
-            Some(mut rec) => {
-                rec.apply(&name, update.status, at, detail.clone());
-                // The record keeps its retention: re-stored with the same lifetime.
-                let expires = now + state.config.store.message_retention.as_millis() as i64;
-                (Write::Put(to_json(&rec), Some(expires)), ())
-            }
-            None => (Write::Keep, ()),
-        };
-        state
-            .store
-            .update(Ns::Message, &message_id, now, apply)
-            .await?;
-        applied += 1;
-    }
+    let label = adapter.metric_label();
+    let (applied, unknown) = apply_updates(&state, &name, label, &outcome.updates, true).await?;
+    let unknown = unknown.len();
     if let Some(reply) = outcome.reply {
         let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
         return Ok(HttpResponse::build(status)

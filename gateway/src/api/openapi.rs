@@ -1,6 +1,16 @@
 //! The served OpenAPI document, generated from the handlers and types with `utoipa`
-//! so it cannot drift from the code.
+//! so it cannot drift from the code, then completed from the operations table
+//! (`operations`: ids, success bodies, error statuses) and the shared parts
+//! (`contract`: the `Problem` schema, problem+json bodies, `Retry-After`, transport
+//! statuses). The suite checks it with openapi-spec-validator and runs schemathesis
+//! against the real process.
 
+pub mod bodies;
+mod contract;
+mod operations;
+
+use serde_json::Value;
+use std::sync::LazyLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -42,8 +52,22 @@ impl Modify for BearerAuth {
         crate::api::verifications::introspect,
         crate::api::callbacks::receive,
         crate::api::adapters::list,
+        crate::api::connections::create,
+        crate::api::connections::list,
+        crate::api::connections::get,
+        crate::api::connections::patch,
+        crate::api::connections::delete,
+        crate::api::connections::test,
+        crate::api::readiness::readiness,
     ),
     components(schemas(
+        crate::connections::NewConnection,
+        crate::connections::ConnectionPatch,
+        crate::api::connections::ConnectionView,
+        crate::api::readiness::Readiness,
+        crate::api::readiness::ChannelReadiness,
+        crate::api::readiness::Reason,
+        crate::flows::channels::LastOutcome,
         crate::locations::LocationInput,
         crate::locations::Location,
         crate::api::messages::MessageInput,
@@ -53,12 +77,45 @@ impl Modify for BearerAuth {
         crate::api::verifications::CheckBySubjectInput,
         crate::api::verifications::IntrospectInput,
         crate::api::preview::PreviewInput,
+        bodies::Health,
+        bodies::Ready,
+        bodies::VerificationView,
+        bodies::CheckResult,
+        bodies::Introspection,
+        bodies::PreviewResult,
+        bodies::AdapterList,
+        bodies::CallbackReceipt,
+        bodies::ConnectionList,
+        bodies::ConnectionTest,
     )),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
 
-/// The document served at `/openapi.json`.
-pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+/// The document served at `/openapi.json`, built once.
+pub fn document() -> &'static Value {
+    static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
+        let mut doc =
+            serde_json::to_value(ApiDoc::openapi()).expect("the generated document is JSON");
+        operations::add_unannotated(&mut doc);
+        operations::apply(&mut doc);
+        operations::constrain(&mut doc);
+        contract::complete(&mut doc, crate::error::ErrorCode::ALL);
+        doc
+    });
+    &DOCUMENT
+}
+
+/// The methods `path` (a route pattern such as `/v1/verifications/{id}`) takes, for
+/// the `Allow` header of a `405`.
+pub fn allowed_methods(path: &str) -> Vec<String> {
+    document()["paths"][path]
+        .as_object()
+        .map(|item| {
+            item.keys()
+                .filter(|k| contract::is_method(k))
+                .map(|k| k.to_ascii_uppercase())
+                .collect()
+        })
+        .unwrap_or_default()
 }

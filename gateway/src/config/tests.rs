@@ -128,12 +128,40 @@ fn redis_backend_needs_a_url_and_a_configured_secret() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("GW_TEST_REDIS_URL_UNSET_SURELY"), "{e}");
+    let e = err("[limits]\nthroughput_scope = \"cluster\"\n");
+    assert!(
+        e.contains("limits.throughput_scope") && e.contains("redis"),
+        "{e}"
+    );
     let ok = write(&format!(
-        "{secret}[store]\nbackend = \"redis\"\n[store.redis]\nurl = \"rediss://u:p@redis.example:6380/2\"\nkey_prefix = \"prod:\"\ncommand_timeout = \"250ms\"\n"
+        "{secret}[limits]\nthroughput_scope = \"cluster\"\n[store]\nbackend = \"redis\"\n[store.redis]\nurl = \"rediss://u:p@redis.example:6380/2\"\nkey_prefix = \"prod:\"\ncommand_timeout = \"250ms\"\n"
     ));
     let cfg = Config::load(Some(ok.path()), no_env()).unwrap();
     assert_eq!(cfg.store.backend, crate::store::StoreBackend::Redis);
     assert_eq!(cfg.store.redis.key_prefix, "prod:");
     assert_eq!(cfg.store.redis.command_timeout, Duration::from_millis(250));
     assert_eq!(format!("{:?}", cfg.store.redis.url), "Some(***)");
+}
+
+#[test]
+fn the_secrets_key_comes_from_the_environment_and_a_bad_one_is_named() {
+    let good = HashMap::from([(
+        "GATEWAY__SECRETS__KEY".to_string(),
+        "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=".to_string(),
+    )]);
+    let cfg = Config::load(None, Some(good)).unwrap();
+    let vault = crate::vault::Vault::from_config(&cfg.secrets).unwrap();
+    assert!(vault.is_some());
+    assert!(
+        !format!("{cfg:?}").contains("q83vEjRW"),
+        "the key never prints"
+    );
+    let bad = HashMap::from([("GATEWAY__SECRETS__KEY".to_string(), "short".to_string())]);
+    let err = Config::load(None, Some(bad)).unwrap_err().to_string();
+    assert!(err.contains("secrets.key"), "{err}");
+    let f = write("[connections]\nrecheck = \"5s\"\n");
+    let err = Config::load(Some(f.path()), no_env())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("connections.recheck"), "{err}");
 }

@@ -102,6 +102,7 @@ fn connections(w: &World, vault: Option<Arc<Vault>>, cfg: &ConnectionsConfig) ->
     let host = HostContext {
         data_dir: w._dir.path().to_path_buf(),
         public_url: None,
+        reports: None,
     };
     Connections::new(w.store.clone(), vault, kinds, host, cfg)
 }
@@ -129,6 +130,8 @@ fn request() -> SendRequest {
         idempotency_key: "k".into(),
         callback_url: None,
         precheck_ref: None,
+        encoding: None,
+        segments: None,
     }
 }
 
@@ -400,6 +403,7 @@ async fn an_older_build_never_replaces_a_newer_one() {
     let host = HostContext {
         data_dir: std::env::temp_dir(),
         public_url: None,
+        reports: None,
     };
     let make = |token: &str| -> Arc<dyn crate::adapters::AdapterInstance> {
         let s = json!({ "auth_token": token, "from": "+1" });

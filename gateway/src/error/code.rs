@@ -93,6 +93,17 @@ codes! {
     NoProvider = (SERVICE_UNAVAILABLE, "no_provider", "No provider can send this code"),
     NotReady = (SERVICE_UNAVAILABLE, "not_ready", "Not ready"),
     StoreUnavailable = (SERVICE_UNAVAILABLE, "store_unavailable", "Storage unavailable"),
+    RequestTimeout = (REQUEST_TIMEOUT, "request_timeout", "Request body too slow"),
+    ShuttingDown = (SERVICE_UNAVAILABLE, "shutting_down", "Shutting down"),
+    ConnectionNotAllowed = (UNPROCESSABLE_ENTITY, "connection_not_allowed", "Connection belongs to another location"),
+    ConnectionNotFound = (NOT_FOUND, "connection_not_found", "Connection not found"),
+    ConnectionInUse = (CONFLICT, "connection_in_use", "Connection in use"),
+    ConnectionChanged = (CONFLICT, "connection_changed", "Connection changed meanwhile"),
+    ConnectionUnusable = (CONFLICT, "connection_unusable", "Connection unusable"),
+    ConnectionUnavailable = (SERVICE_UNAVAILABLE, "connection_unavailable", "Connection cannot be used now"),
+    UnknownAdapterKind = (UNPROCESSABLE_ENTITY, "unknown_adapter_kind", "Unknown adapter kind"),
+    InvalidSettings = (UNPROCESSABLE_ENTITY, "invalid_settings", "The adapter refused the settings"),
+    SecretsNotConfigured = (SERVICE_UNAVAILABLE, "secrets_not_configured", "Secrets cannot be stored"),
 }
 
 impl std::fmt::Display for ErrorCode {

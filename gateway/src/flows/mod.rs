@@ -5,8 +5,11 @@
 //! channels → limits → route → record); `messages` and `verifications` are the two
 //! ways in; `callbacks` brings delivery reports back.
 
+pub mod channels;
 pub mod observe;
+pub mod pushed;
 pub mod record;
+pub mod reports;
 pub mod route;
 pub mod send;
 pub mod tokens;

@@ -12,7 +12,7 @@ use crate::adapters::AdapterInstance;
 use crate::error::{ApiError, ErrorCode};
 use crate::metrics::MessageOutcome;
 use crate::state::AppState;
-use gateway_sdk::{AdapterError, Channel, SendRequest, SendResult};
+use gateway_sdk::{Channel, SendRequest, SendResult};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,8 +24,19 @@ pub struct Routed {
     pub attempts: Vec<Attempt>,
 }
 
-fn attempt(adapter: &dyn AdapterInstance, outcome: &str, error: Option<String>) -> Attempt {
+fn attempt(
+    state: &AppState,
+    adapter: &dyn AdapterInstance,
+    outcome: &str,
+    error: Option<String>,
+) -> Attempt {
     let error = error.map(|e| crate::phone::redact_numbers(&e));
+    state.channel_board.note(
+        adapter.name(),
+        outcome,
+        error.clone(),
+        crate::clock::rfc3339(state.clock.now()),
+    );
     Attempt {
         adapter: adapter.name().to_owned(),
         channel: channel_of(adapter).as_str().to_owned(),
@@ -45,17 +56,27 @@ pub async fn route(
     let mut previous: Option<&str> = None;
     for adapter in &prepared.channels {
         if let Some(from) = previous {
-            state.metrics.record_fallback(from, adapter.name());
+            state.metrics.record_fallback(from, adapter.metric_label());
         }
-        previous = Some(adapter.name());
+        previous = Some(adapter.metric_label());
         let operator = prepared.rendered.operator.as_str();
-        if let Err(throttled) = state
+        let now = || state.now_ms();
+        let permit = state
             .limits
-            .acquire_throughput(adapter.name(), operator)
+            .acquire_throughput_scoped(state.store.as_ref(), adapter.name(), operator, &now)
             .await
-        {
+            .unwrap_or_else(|e| {
+                // Shared buckets unreachable: this channel counts as throttled.
+                tracing::warn!(error = %e, "shared throughput bucket unavailable");
+                Err(crate::limits::Throttled {
+                    retry_after: std::time::Duration::from_secs(1),
+                    kind: crate::metrics::LimitKind::AdapterThroughput,
+                })
+            });
+        if let Err(throttled) = permit {
             let secs = throttled.retry_after.as_secs_f64();
             attempts.push(attempt(
+                state,
                 adapter.as_ref(),
                 "throttled",
                 Some(format!(
@@ -63,7 +84,7 @@ pub async fn route(
                 )),
             ));
             state.metrics.record_message(
-                adapter.name(),
+                adapter.metric_label(),
                 channel_of(adapter.as_ref()),
                 Some(operator),
                 MessageOutcome::Throttled,
@@ -76,12 +97,13 @@ pub async fn route(
                 Ok(r) if r.reachable => precheck_ref = r.precheck_ref,
                 Ok(_) => {
                     attempts.push(attempt(
+                        state,
                         adapter.as_ref(),
                         "unreachable",
                         Some("the phone cannot receive codes on this channel".into()),
                     ));
                     state.metrics.record_message(
-                        adapter.name(),
+                        adapter.metric_label(),
                         channel_of(adapter.as_ref()),
                         Some(operator),
                         MessageOutcome::Unreachable,
@@ -89,9 +111,14 @@ pub async fn route(
                     continue;
                 }
                 Err(e) => {
-                    attempts.push(attempt(adapter.as_ref(), e.kind(), Some(e.to_string())));
+                    attempts.push(attempt(
+                        state,
+                        adapter.as_ref(),
+                        e.kind(),
+                        Some(e.to_string()),
+                    ));
                     state.metrics.record_message(
-                        adapter.name(),
+                        adapter.metric_label(),
                         channel_of(adapter.as_ref()),
                         Some(operator),
                         MessageOutcome::from_error(&e),
@@ -116,17 +143,22 @@ pub async fn route(
             idempotency_key: format!("{}:{}", input.idempotency_key, adapter.name()),
             callback_url: callback_url(state, adapter.as_ref()),
             precheck_ref,
+            encoding: Some(match prepared.rendered.encoding {
+                crate::render::Encoding::Gsm7 => gateway_sdk::TextEncoding::Gsm7,
+                crate::render::Encoding::Ucs2 => gateway_sdk::TextEncoding::Ucs2,
+            }),
+            segments: Some(prepared.rendered.segments),
         };
         let started = Instant::now();
-        let inflight = state.metrics.adapter_inflight(adapter.name());
+        let inflight = state.metrics.adapter_inflight(adapter.metric_label());
         let result = adapter.send(request).await;
         drop(inflight);
         state
             .metrics
-            .observe_adapter_send(adapter.name(), started.elapsed());
+            .observe_adapter_send(adapter.metric_label(), started.elapsed());
         match result {
             Ok(ok) => {
-                attempts.push(attempt(adapter.as_ref(), "sent", None));
+                attempts.push(attempt(state, adapter.as_ref(), "sent", None));
                 return Routed {
                     accepted: Some((adapter.clone(), ok)),
                     attempts,
@@ -135,14 +167,19 @@ pub async fn route(
             Err(e) => {
                 tracing::warn!(adapter = adapter.name(), kind = e.kind(), error = %crate::phone::redact_numbers(&e.to_string()), "send attempt failed");
                 state.metrics.record_message(
-                    adapter.name(),
+                    adapter.metric_label(),
                     channel_of(adapter.as_ref()),
                     Some(operator),
                     MessageOutcome::from_error(&e),
                 );
-                attempts.push(attempt(adapter.as_ref(), e.kind(), Some(e.to_string())));
-                if matches!(e, AdapterError::Auth { .. } | AdapterError::Config { .. }) {
-                    state.metrics.set_adapter_up(adapter.name(), false);
+                attempts.push(attempt(
+                    state,
+                    adapter.as_ref(),
+                    e.kind(),
+                    Some(e.to_string()),
+                ));
+                if e.needs_operator() {
+                    state.metrics.set_adapter_up(adapter.metric_label(), false);
                 }
                 if !e.try_next_channel() {
                     break;

@@ -4,6 +4,7 @@
 //! in `prepare` or by the limits calls no provider and uses up no quota.
 
 use super::Purpose;
+use super::channels;
 use super::record::{HistoryEntry, MessageRecord, new_id};
 use super::route::{self, Routed};
 use crate::adapters::AdapterInstance;
@@ -45,7 +46,7 @@ pub struct SendInput<'a> {
 /// Validates and renders a send without side effects.
 pub async fn prepare(state: &AppState, input: &SendInput<'_>) -> Result<Prepared, ApiError> {
     let (location, phone) = resolve(state, input.location_id, input.phone, input.purpose).await?;
-    prepare_resolved(state, location, phone, input.code)
+    prepare_resolved(state, location, phone, input.code).await
 }
 
 /// Loads the location, parses the phone in its country and checks the location sends
@@ -57,7 +58,18 @@ pub async fn resolve(
     purpose: Purpose,
 ) -> Result<(Location, Phone), ApiError> {
     let location = state.location(location_id).await?;
-    let phone = parse_phone(phone, location.country.as_deref())?;
+    let country = location.country.as_deref();
+    let phone = parse_phone(phone, country).map_err(|invalid| {
+        // An operator rule that blocks a prefix wins over "not a valid mobile number":
+        // the blocked ranges (satellite, international networks) are mostly numbers
+        // the plan calls VoIP or invalid, and the block is what the operator set up.
+        match crate::phone::e164_of(phone, country).map(|e| state.renderer.operator_for(&e)) {
+            Some(op) if op.blocked => {
+                state.reject(crate::limits::LimitRejection::operator_blocked(&op.id))
+            }
+            _ => invalid,
+        }
+    })?;
     if !location.phone_confirmation.enabled {
         return Err(ApiError::new(
             ErrorCode::NotificationDisabled,
@@ -82,7 +94,7 @@ pub async fn resolve(
 }
 
 /// Applies geo and operator rules, renders and picks channels for a resolved send.
-pub fn prepare_resolved(
+pub async fn prepare_resolved(
     state: &AppState,
     location: Location,
     phone: Phone,
@@ -111,7 +123,7 @@ pub fn prepare_resolved(
             phone_e164: &phone.e164,
         })
         .map_err(render_error)?;
-    let channels = candidate_channels(state, &location, operator.adapters.as_deref());
+    let channels = candidate_channels(state, &location, operator.adapters.as_deref()).await;
     if channels.is_empty() {
         return Err(ApiError::new(
             ErrorCode::NoProvider,
@@ -153,8 +165,10 @@ pub fn render_error(e: RenderError) -> ApiError {
     }
 }
 
-/// The location's channels (or the default route), known and allowed by the operator rule.
-fn candidate_channels(
+/// The location's channels (or the default route), known and allowed by the operator
+/// rule (which names configured instances, connection ids, or `connection:<kind>`).
+/// A connection that cannot be used now is skipped and logged; readiness reports it.
+async fn candidate_channels(
     state: &AppState,
     location: &Location,
     allowed: Option<&[String]>,
@@ -163,11 +177,31 @@ fn candidate_channels(
         .channels
         .as_ref()
         .unwrap_or(&state.config.routing.default_channels);
-    names
-        .iter()
-        .filter(|n| allowed.is_none_or(|a| a.iter().any(|x| x == *n)))
-        .filter_map(|n| state.adapters.get(n).cloned())
-        .collect()
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let instance = match channels::resolve(state, name).await {
+            Ok(Some(instance)) => instance,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!(channel = %name, error = %e, "channel skipped: connection unusable");
+                state.channel_board.note(
+                    name,
+                    "unusable",
+                    Some(e.to_string()),
+                    rfc3339(state.clock.now()),
+                );
+                continue;
+            }
+        };
+        let permitted = allowed.is_none_or(|a| {
+            a.iter()
+                .any(|x| x == instance.name() || x == instance.metric_label())
+        });
+        if permitted {
+            out.push(instance);
+        }
+    }
+    out
 }
 
 /// What `dispatch` needs besides the prepared send.

@@ -182,7 +182,7 @@ pub async fn start(
             ApiError::internal()
         })?;
         let code = state.secret.derive_code(&salt, existing.code_length);
-        let prepared = send::prepare_resolved(state, location, phone, &code)?;
+        let prepared = send::prepare_resolved(state, location, phone, &code).await?;
         let ttl_left = ((existing.expires_at - now).max(0) as u64) / 1000;
         let record = send::dispatch(
             state,
@@ -304,7 +304,7 @@ async fn create(
     let salt = random_bytes();
     let code = state.secret.derive_code(&salt, cfg.code_length);
     let expires_at = now + cfg.ttl.as_millis() as i64;
-    let prepared = send::prepare_resolved(state, location, phone, &code)?;
+    let prepared = send::prepare_resolved(state, location, phone, &code).await?;
     let v = Verification {
         id: id.clone(),
         location_id: prepared.location.location_id.clone(),

@@ -67,7 +67,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|e| {
-                    ApiError::bad_request(format!("The body could not be read: {e}."))
+                    if crate::http::deadline::is_timeout(&e) {
+                        ApiError::request_timeout()
+                    } else {
+                        ApiError::bad_request(format!("The body could not be read: {e}."))
+                    }
                 })?;
                 if body.len() + chunk.len() > limit {
                     return Err(ApiError::payload_too_large(limit));
@@ -88,8 +92,14 @@ pub fn parse<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
             "The body is empty; send a JSON object.",
         ));
     }
-    let de = &mut serde_json::Deserializer::from_slice(raw);
-    serde_path_to_error::deserialize(de).map_err(|err| {
+    // Every body is one JSON object: serde would read a struct from an array too.
+    if raw.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::invalid_json(
+            "The body must be a single JSON object (`{...}`).",
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(raw);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         if inner.is_data() {
@@ -121,8 +131,17 @@ pub fn parse<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
         } else {
             ApiError::invalid_json(format!("The body is not valid JSON: {inner}."))
         }
-    })
+    })?;
+    // Nothing may follow the object (`{...}{...}` is two bodies, not one).
+    de.end().map_err(|_| {
+        ApiError::invalid_json(
+            "The body has data after the JSON object; send exactly one JSON object.",
+        )
+    })?;
+    Ok(value)
 }
+
+pub use crate::json_shape::object_or_null;
 
 #[cfg(test)]
 mod tests {
@@ -165,11 +184,53 @@ mod tests {
     }
 
     #[test]
+    fn only_one_object_is_a_body() {
+        for body in [
+            &br#"{"name":"a"}{"name":"b"}"#[..],
+            br#"{"name":"a"} x"#,
+            br#"["a", null]"#,
+            br#" ["a"]"#,
+            b"\"a\"",
+        ] {
+            let e = parse::<Outer>(body).unwrap_err();
+            assert_eq!(e.status, 400, "{:?}", String::from_utf8_lossy(body));
+            assert_eq!(e.code, "invalid_json");
+        }
+        assert!(parse::<Outer>(b" {\"name\":\"a\"} \n").is_ok());
+    }
+
+    #[test]
     fn syntax_errors_are_400() {
         for body in [&b"{"[..], b"not json", b"   ", b"{\"name\":\"a\",}"] {
             let e = parse::<Outer>(body).unwrap_err();
             assert_eq!(e.status, 400, "{:?}", String::from_utf8_lossy(body));
             assert_eq!(e.code, "invalid_json");
         }
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Strict {
+        name: String,
+        #[serde(default, deserialize_with = "object_or_null")]
+        inner: Option<Inner>,
+    }
+
+    #[test]
+    fn arrays_are_not_objects() {
+        let e = parse::<Outer>(br#" ["a", null]"#).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code.as_str()), (400, "invalid_json"));
+        let e = parse::<Strict>(br#"{"name":"a","inner":["x"]}"#).unwrap_err();
+        assert_eq!(e.extra["field"], "inner", "{e:?}");
+        let ok = parse::<Strict>(br#"{"name":"a","inner":{"template":"t"}}"#).unwrap();
+        assert_eq!(ok.inner.unwrap().template, "t");
+        assert!(
+            parse::<Strict>(br#"{"name":"a","inner":null}"#)
+                .unwrap()
+                .inner
+                .is_none()
+        );
+        assert!(parse::<Strict>(br#"{"name":"a"}"#).unwrap().inner.is_none());
     }
 }

@@ -1,5 +1,5 @@
 //! Middleware applied to every request: the request id and access log, API-key
-//! authentication for `/v1`, and a safety net that turns any error response not
+//! authentication for `/v1` (whose answers are never cached), and a safety net that turns any error response not
 //! already in problem+json (actix's own 404/405/413 text bodies) into one.
 
 use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
@@ -49,6 +49,10 @@ pub async fn observe(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let span = tracing::info_span!("request", request_id = %id, %method);
     let started = Instant::now();
+    // Shutdown waits for this request (see `http::busy`).
+    let busy = req
+        .conn_data::<super::busy::Conn>()
+        .map(super::busy::Conn::busy);
     let mut res = next.call(req).instrument(span.clone()).await?;
     // The route pattern, never the concrete path: ids must not reach logs or labels.
     let pattern = res.request().match_pattern();
@@ -65,6 +69,7 @@ pub async fn observe(
         res.headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID), v);
     }
+    drop(busy);
     Ok(res)
 }
 
@@ -83,7 +88,11 @@ pub async fn require_api_key(
     match caller {
         Some(name) => {
             req.extensions_mut().insert(Caller(name));
-            Ok(next.call(req).await?.map_into_left_body())
+            let mut res = next.call(req).await?;
+            // API answers carry tokens, ids and masked phones: no cache keeps them.
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(res.map_into_left_body())
         }
         None => {
             let resp = ApiError::unauthorized().error_response();
@@ -108,8 +117,14 @@ pub fn problem_safety_net<B>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
+    let timed_out = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<actix_web::error::PayloadError>())
+        .is_some_and(crate::http::deadline::is_timeout);
     let (req, _) = res.into_parts();
     let err = match status.as_u16() {
+        _ if timed_out => ApiError::request_timeout(),
         404 => ApiError::route_not_found(req.path()),
         405 => ApiError::method_not_allowed(req.method().as_str(), req.path()),
         413 => ApiError::payload_too_large(

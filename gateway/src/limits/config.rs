@@ -21,6 +21,9 @@ pub struct LimitsConfig {
     pub phone_per_day: u32,
     /// Sends requested for one client IP (IPv6: its /64) in any sliding hour (`ip_limit`).
     pub ip_per_hour: u32,
+    /// Sends requested for one IPv6 /48 (a site's allocation, 65,536 /64s that a client
+    /// could rotate through to escape `ip_per_hour`) in any sliding hour (`ip_limit`).
+    pub ipv6_48_per_hour: u32,
     /// Sends for one location in any sliding minute (`location_limit`, 429).
     pub location_per_minute: u32,
     /// Toll-fraud / SMS-pumping guard: sends per hour to all numbers starting with a
@@ -41,6 +44,21 @@ pub struct LimitsConfig {
     pub throughput_wait: Duration,
     /// Messages per second toward each mobile operator, across all adapters.
     pub operators: Vec<OperatorThroughput>,
+    /// Where throughput buckets (adapters' `throughput`, `operators`) live: `instance`
+    /// (each process shapes alone: N instances may send N x the rate) or `cluster` (one
+    /// budget kept in the shared store for all instances; needs `store.backend = "redis"`).
+    pub throughput_scope: ThroughputScope,
+}
+
+/// Where throughput buckets live (`limits.throughput_scope`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThroughputScope {
+    /// In this process (`governor`); each instance gets the whole rate.
+    #[default]
+    Instance,
+    /// In the shared store (a GCRA bucket in Redis); the rate holds across instances.
+    Cluster,
 }
 
 impl Default for LimitsConfig {
@@ -50,6 +68,7 @@ impl Default for LimitsConfig {
             phone_per_hour: 5,
             phone_per_day: 10,
             ip_per_hour: 20,
+            ipv6_48_per_hour: 100,
             location_per_minute: 60,
             prefixes: Vec::new(),
             allowed_countries: Vec::new(),
@@ -57,6 +76,7 @@ impl Default for LimitsConfig {
             test_numbers: Vec::new(),
             throughput_wait: Duration::from_millis(250),
             operators: Vec::new(),
+            throughput_scope: ThroughputScope::Instance,
         }
     }
 }
@@ -154,6 +174,7 @@ impl LimitsConfig {
             ("phone_per_hour", self.phone_per_hour),
             ("phone_per_day", self.phone_per_day),
             ("ip_per_hour", self.ip_per_hour),
+            ("ipv6_48_per_hour", self.ipv6_48_per_hour),
             ("location_per_minute", self.location_per_minute),
         ] {
             if value == 0 {

@@ -9,11 +9,14 @@
 mod config;
 mod quota;
 mod rejection;
+mod shared;
 #[cfg(test)]
 mod tests;
 mod throughput;
 
-pub use config::{LimitsConfig, LimitsConfigError, OperatorThroughput, PrefixLimit};
+pub use config::{
+    LimitsConfig, LimitsConfigError, OperatorThroughput, PrefixLimit, ThroughputScope,
+};
 pub use quota::SendSubject;
 pub use rejection::{LimitRejection, secs_ceil};
 pub use throughput::Throttled;
@@ -34,6 +37,8 @@ pub struct Limits {
     test_numbers: HashSet<String>,
     /// Token buckets per adapter instance and operator.
     shapers: Shapers,
+    /// The same rates, for buckets kept in the shared store (`throughput_scope = "cluster"`).
+    shared: shared::SharedRates,
 }
 
 impl std::fmt::Debug for Limits {
@@ -60,7 +65,7 @@ impl Limits {
             adapters,
             &cfg.operators,
         );
-        Ok(Self::assemble(cfg, Shapers::Real(shaper)))
+        Ok(Self::assemble(cfg, Shapers::Real(shaper), adapters))
     }
 
     /// Like [`Limits::new`], with throughput on a fake clock the caller advances; a
@@ -72,18 +77,20 @@ impl Limits {
     ) -> Result<Limits, LimitsConfigError> {
         let cfg = validate(cfg, adapters)?;
         let shaper = Shaper::new(clock, cfg.throughput_wait, adapters, &cfg.operators);
-        Ok(Self::assemble(cfg, Shapers::Fake(shaper)))
+        Ok(Self::assemble(cfg, Shapers::Fake(shaper), adapters))
     }
 
-    fn assemble(cfg: LimitsConfig, shapers: Shapers) -> Limits {
+    fn assemble(cfg: LimitsConfig, shapers: Shapers, adapters: &[(String, u32, u32)]) -> Limits {
         let mut prefixes = cfg.prefixes.clone();
         prefixes.sort_by_key(|p| std::cmp::Reverse(p.prefix.len()));
         let test_numbers = cfg.test_numbers.iter().cloned().collect();
+        let shared = shared::SharedRates::new(adapters, &cfg.operators);
         Limits {
             cfg,
             prefixes,
             test_numbers,
             shapers,
+            shared,
         }
     }
 
@@ -126,6 +133,27 @@ impl Limits {
     /// `limits.throughput_wait`, else [`Throttled`] with the time to the next permit.
     pub async fn acquire_throughput(&self, adapter: &str, operator: &str) -> Result<(), Throttled> {
         self.shapers.acquire(adapter, operator).await
+    }
+
+    /// Throughput shaping where `limits.throughput_scope` says: in this process
+    /// ([`Limits::acquire_throughput`]), or in buckets `store` shares with every
+    /// instance (waiting up to `limits.throughput_wait` in total; `now` reads the
+    /// gateway's clock after each wait).
+    pub async fn acquire_throughput_scoped(
+        &self,
+        store: &dyn crate::store::Store,
+        adapter: &str,
+        operator: &str,
+        now: &(dyn Fn() -> crate::store::Millis + Send + Sync),
+    ) -> Result<Result<(), Throttled>, crate::store::StoreError> {
+        match self.cfg.throughput_scope {
+            ThroughputScope::Instance => Ok(self.acquire_throughput(adapter, operator).await),
+            ThroughputScope::Cluster => {
+                self.shared
+                    .acquire(store, self.cfg.throughput_wait, adapter, operator, now)
+                    .await
+            }
+        }
     }
 }
 

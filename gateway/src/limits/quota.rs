@@ -46,8 +46,21 @@ enum Reason<'a> {
     PhoneHour,
     PhoneDay,
     Ip,
+    Ip48,
     Location,
     Prefix(&'a str),
+}
+
+/// The /48 an IPv6 address belongs to (`None` for IPv4 and IPv4-mapped IPv6): a site's
+/// usual allocation, counted as well so rotating through its /64s does not escape.
+pub(crate) fn ipv6_48_key(ip: IpAddr) -> Option<String> {
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            Some(format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]))
+        }
+        _ => None,
+    }
 }
 
 /// The key an IP is counted under: IPv4 (also IPv4-mapped IPv6) as is, IPv6 by its /64,
@@ -105,6 +118,16 @@ impl Limits {
                 ),
                 Reason::Ip,
             ));
+            if let Some(net) = ipv6_48_key(ip) {
+                out.push((
+                    check(
+                        format!("limits:ip48_hour:{net}"),
+                        HOUR_MS,
+                        c.ipv6_48_per_hour,
+                    ),
+                    Reason::Ip48,
+                ));
+            }
         }
         out.push((
             check(
@@ -193,6 +216,13 @@ impl Limits {
                 ErrorCode::IpLimit,
                 format!(
                     "This client IP asked for {limit} messages in the last hour; retry in {secs} s. Pass the end user's address as client_ip, not your server's."
+                ),
+            ),
+            Reason::Ip48 => (
+                LimitKind::IpHour,
+                ErrorCode::IpLimit,
+                format!(
+                    "Clients of this IPv6 /48 network asked for {limit} messages in the last hour; retry in {secs} s. Pass the end user's address as client_ip, not your server's."
                 ),
             ),
             Reason::Location => (

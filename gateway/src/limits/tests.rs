@@ -273,6 +273,59 @@ async fn prefix_guard_limits_risky_prefixes_only() {
 }
 
 #[tokio::test]
+async fn rotating_ipv6_64s_inside_one_48_is_limited() {
+    let (_d, s) = store();
+    let l = limits(LimitsConfig {
+        ip_per_hour: 2,
+        ipv6_48_per_hour: 3,
+        ..Default::default()
+    });
+    // A fresh /64 each time: the per-/64 limit never trips, the /48 one does.
+    for i in 0..3 {
+        let ip = format!("2001:db8:1:{i:x}::1");
+        admit(
+            &l,
+            &s,
+            subject(&format!("+7999000001{i}"), Some(&ip), "1"),
+            T0,
+        )
+        .await
+        .expect("within the /48 budget");
+    }
+    let r = denied(
+        admit(
+            &l,
+            &s,
+            subject("+79990000019", Some("2001:db8:1:ff::1"), "1"),
+            T0,
+        )
+        .await,
+    );
+    assert_eq!(
+        (r.code.as_str(), r.kind),
+        ("ip_limit", Some(LimitKind::IpHour))
+    );
+    assert!(r.detail.contains("/48"), "{}", r.detail);
+    // Another /48 has its own budget; IPv4 (and mapped IPv4) has no /48.
+    admit(
+        &l,
+        &s,
+        subject("+79990000020", Some("2001:db8:2::1"), "1"),
+        T0,
+    )
+    .await
+    .expect("other /48");
+    assert_eq!(
+        quota::ipv6_48_key("::ffff:203.0.113.7".parse().unwrap()),
+        None
+    );
+    assert_eq!(
+        quota::ip_key("::ffff:203.0.113.7".parse().unwrap()),
+        "203.0.113.7"
+    );
+}
+
+#[tokio::test]
 async fn test_numbers_bypass_every_quota() {
     let (_d, s) = store();
     let qa = "+15005550006";

@@ -40,6 +40,8 @@ label_enum! {
         Sent => "sent",
         /// A transient, credential, configuration or internal failure.
         Failed => "failed",
+        /// The provider account cannot send (no funds, blocked): an operator must act.
+        Account => "account",
         /// The provider refused the recipient or message for good.
         Rejected => "rejected",
         /// This channel cannot reach this phone.
@@ -59,6 +61,7 @@ impl MessageOutcome {
             AdapterError::Unreachable { .. } => Self::Unreachable,
             AdapterError::Throttled { .. } => Self::Throttled,
             AdapterError::Timeout { .. } => Self::Timeout,
+            AdapterError::Account { .. } => Self::Account,
             AdapterError::Transient { .. }
             | AdapterError::Auth { .. }
             | AdapterError::Config { .. }

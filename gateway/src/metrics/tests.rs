@@ -50,7 +50,7 @@ fn enum_label_values_are_distinct_snake_case_words() {
         assert!(guard::is_name(value), "{value} is not a bounded name");
         assert_eq!(value, value.to_lowercase(), "{value} is not lowercase");
     }
-    assert_eq!(MessageOutcome::ALL.len(), 6);
+    assert_eq!(MessageOutcome::ALL.len(), 7);
     assert_eq!(VerificationOutcome::Cancelled.to_string(), "cancelled");
     assert_eq!(CheckResult::MaxAttempts.as_str(), "max_attempts");
 }
@@ -72,6 +72,10 @@ fn adapter_errors_map_to_outcomes() {
     assert_eq!(
         MessageOutcome::from_error(&AdapterError::config("x")),
         MessageOutcome::Failed
+    );
+    assert_eq!(
+        MessageOutcome::from_error(&AdapterError::account("insufficient funds")),
+        MessageOutcome::Account
     );
     let timeout = AdapterError::Timeout {
         message: "x".into(),

@@ -27,14 +27,15 @@ fn accepted_forms_normalise_to_e164() {
 #[test]
 fn refusals_say_what_is_wrong() {
     type Check = fn(&PhoneError) -> bool;
-    let cases: [(&str, Option<&str>, Check); 10] = [
+    let cases: [(&str, Option<&str>, Check); 11] = [
         ("", Some("RU"), |e| *e == PhoneError::Empty),
         ("   ", None, |e| *e == PhoneError::Empty),
         ("89991234567", None, |e| {
             *e == PhoneError::MissingCountryCode
         }),
-        ("hello", Some("RU"), |e| {
-            matches!(e, PhoneError::Unparseable(_))
+        ("hello", Some("RU"), |e| *e == PhoneError::Letters),
+        ("+7 (999) ---", Some("RU"), |e| {
+            matches!(e, PhoneError::Unparseable(_) | PhoneError::NotValid(_))
         }),
         ("+7999", None, |e| {
             matches!(e, PhoneError::Unparseable(_) | PhoneError::NotValid(_))
@@ -114,6 +115,33 @@ fn mask_table() {
     for (input, expected) in cases {
         assert_eq!(mask(input), expected, "{input}");
     }
+}
+
+#[test]
+fn invalid_numbers_still_have_an_e164_spelling() {
+    assert!(parse("+88213001234", None).is_err());
+    assert_eq!(
+        e164_of("+882 1300 1234", None).as_deref(),
+        Some("+88213001234")
+    );
+    assert_eq!(
+        e164_of("8 (999) 123-45-67", Some("RU")).as_deref(),
+        Some("+79991234567")
+    );
+    assert_eq!(e164_of("not a phone", None), None);
+    assert_eq!(e164_of("+7-999-CALL-NOW", None), None);
+}
+
+#[test]
+fn letters_are_not_read_off_a_keypad() {
+    for input in ["+7-999-CALL-NOW", "+1 800 FLOWERS", "8 (999) 12E-45-67"] {
+        assert_eq!(
+            parse(input, Some("RU")),
+            Err(PhoneError::Letters),
+            "{input}"
+        );
+    }
+    assert!(parse("+7-999-123-45-67", None).is_ok());
 }
 
 proptest! {

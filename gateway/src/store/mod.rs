@@ -272,6 +272,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: Millis,
     ) -> Result<Result<(), QuotaDenied>, StoreError>;
 
+    /// Takes one permit from the shared token bucket `key` (GCRA: `per_second`
+    /// sustained, `burst` at once), for throughput shaping across instances
+    /// (`limits.throughput_scope = "cluster"`). `Ok(Err(ms))`: no permit, the next in
+    /// `ms`. Only shared backends keep such buckets; the default says so.
+    async fn rate_acquire(
+        &self,
+        key: &str,
+        per_second: u32,
+        burst: u32,
+        now: Millis,
+    ) -> Result<Result<(), Millis>, StoreError> {
+        let _ = (key, per_second, burst, now);
+        Err(StoreError::Backend(
+            "this store keeps no shared throughput buckets; use limits.throughput_scope = \"instance\"".into(),
+        ))
+    }
+
     /// Removes expired values and quota events; returns how many rows went.
     async fn prune(&self, now: Millis) -> Result<u64, StoreError>;
 }

@@ -6,7 +6,8 @@
 //! gateway's clock), and a native TTL (`PX`, the time left plus a grace of
 //! [`EXPIRY_GRACE_MS`]) only bounds how long dead data stays in memory, so a slow test
 //! clock or a small clock skew never makes a live value vanish early. Quota counters
-//! are sorted sets of event times under `<prefix>quota:<key>`.
+//! are sorted sets of event times under `<prefix>quota:<key>`; shared throughput buckets
+//! (GCRA) are `<prefix>rate:<name>`, holding the bucket's theoretical arrival time.
 //!
 //! Single-key operations are single commands (`GET`, `SET … GET`, `GETDEL`);
 //! everything that must be atomic over several steps or keys is one Lua script
@@ -373,6 +374,23 @@ impl Store for RedisStore {
                 "quota script answered {other:?}"
             ))),
         }
+    }
+
+    async fn rate_acquire(
+        &self,
+        key: &str,
+        per_second: u32,
+        burst: u32,
+        now: Millis,
+    ) -> Result<Result<(), Millis>, StoreError> {
+        let mut inv = scripts::RATE.prepare_invoke();
+        inv.key(format!("{}rate:{key}", self.prefix))
+            .arg(now)
+            .arg(1000.0 / f64::from(per_second.max(1)))
+            .arg(burst.max(1))
+            .arg(EXPIRY_GRACE_MS);
+        let wait: i64 = self.script(inv).await?;
+        Ok(if wait == 0 { Ok(()) } else { Err(wait) })
     }
 
     async fn prune(&self, _now: Millis) -> Result<u64, StoreError> {

@@ -14,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod quota;
 mod writer;
 
 /// Numbered schema migrations; index + 1 is the `user_version` after applying it.
@@ -35,7 +36,20 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX quota_events_key_at ON quota_events (key, at);
     CREATE INDEX quota_events_expiry ON quota_events (expires_at);",
+    // 2: quota state as one row per key (sqlite/quota.rs), no index besides the key:
+    // pruning walks the table in key order a chunk at a time. `migrate` converts the
+    // events of migration 1 and drops their table in the same transaction.
+    "CREATE TABLE quotas (
+        key TEXT PRIMARY KEY,
+        state BLOB NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;",
 ];
+
+/// Rows one prune step deletes (or, for quotas, looks at) before the writer goes on
+/// with queued operations: pruning a minute of messages at once held sends for as
+/// long as the delete took.
+const PRUNE_CHUNK: i64 = 2000;
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
@@ -101,33 +115,23 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let next = i as i64 + 1;
-        conn.execute_batch(&format!(
-            "BEGIN; {sql}; PRAGMA user_version = {next}; COMMIT;"
-        ))
-        .map_err(|e| StoreError::Backend(format!("migration {next} failed: {e}")))?;
+        let step = || -> Result<(), StoreError> {
+            conn.execute_batch(&format!("BEGIN; {sql};"))
+                .map_err(backend)?;
+            if next == 2 {
+                quota::migrate_events(conn)?;
+            }
+            conn.execute_batch(&format!("PRAGMA user_version = {next}; COMMIT;"))
+                .map_err(backend)
+        };
+        if let Err(e) = step() {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            return Err(StoreError::Backend(format!("migration {next} failed: {e}")));
+        }
     }
     Ok(())
-}
-
-/// Largest limit for which checks sharing a key read their events in one query.
-const SHARED_READ_MAX: u32 = 64;
-
-/// The newest `limit` events of `key` after `since`, newest first.
-fn recent_events(
-    c: &Connection,
-    key: &str,
-    since: Millis,
-    limit: u32,
-) -> Result<Vec<i64>, StoreError> {
-    let mut stmt = c
-        .prepare_cached(
-            "SELECT at FROM quota_events WHERE key = ?1 AND at > ?2 ORDER BY at DESC LIMIT ?3",
-        )
-        .map_err(backend)?;
-    let rows = stmt
-        .query_map(params![key, since, limit], |r| r.get(0))
-        .map_err(backend)?;
-    rows.collect::<Result<Vec<i64>, _>>().map_err(backend)
 }
 
 fn backend(e: rusqlite::Error) -> StoreError {
@@ -336,106 +340,60 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> Result<Result<(), QuotaDenied>, StoreError> {
         let checks = checks.to_vec();
-        self.with(move |c| {
-            // Every check is looked at: when several are used up, the caller must wait
-            // for the slowest, or its retry would hit the next limit.
-            let mut denied: Option<QuotaDenied> = None;
-            // Recent events of keys that several checks share, read once per key.
-            let mut recent: Vec<(&str, Vec<i64>)> = Vec::new();
-            for (index, check) in checks.iter().enumerate() {
-                let retry_after_ms = if check.limit == 0 {
-                    Some(check.window_ms)
-                } else {
-                    let since = now - check.window_ms;
-                    let (shared_by, max_limit, max_window) = checks
-                        .iter()
-                        .filter(|o| o.key == check.key)
-                        .fold((0, 0, 0), |(n, l, w), o| {
-                            (n + 1, l.max(o.limit), w.max(o.window_ms))
-                        });
-                    let oldest_counted = if shared_by > 1 && max_limit <= SHARED_READ_MAX {
-                        // A phone's cooldown, hour and day: the newest `max_limit` events
-                        // of the longest window, read once, answer every window (events
-                        // within a shorter window are a prefix of these).
-                        let at = match recent.iter().position(|(k, _)| *k == check.key) {
-                            Some(at) => at,
-                            None => {
-                                let rows =
-                                    recent_events(c, &check.key, now - max_window, max_limit)?;
-                                recent.push((&check.key, rows));
-                                recent.len() - 1
-                            }
-                        };
-                        recent[at]
-                            .1
-                            .get(check.limit as usize - 1)
-                            .copied()
-                            .filter(|at| *at > since)
-                    } else {
-                        // The `limit`-th most recent event in the window, if there is
-                        // one: then the window is full, and that event must leave it
-                        // before one more fits. SQLite steps over the newer ones inside
-                        // the index; only one row reaches us (reading every event
-                        // dominated the send path for keys with large limits).
-                        let mut stmt = c
-                            .prepare_cached(
-                                "SELECT at FROM quota_events WHERE key = ?1 AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3",
-                            )
-                            .map_err(backend)?;
-                        stmt.query_row(params![check.key, since, check.limit - 1], |r| r.get(0))
-                            .optional()
-                            .map_err(backend)?
-                    };
-                    oldest_counted.map(|at: i64| (at + check.window_ms - now).max(1))
-                };
-                if let Some(ms) = retry_after_ms
-                    && denied.as_ref().is_none_or(|d| ms > d.retry_after_ms)
-                {
-                    denied = Some(QuotaDenied { index, retry_after_ms: ms });
-                }
-            }
-            if let Some(d) = denied {
-                return Ok(Err(d));
-            }
-            // One event per distinct key, kept for the longest window counting it.
-            for (i, check) in checks.iter().enumerate() {
-                if checks[..i].iter().any(|earlier| earlier.key == check.key) {
-                    continue;
-                }
-                let window_ms = checks
-                    .iter()
-                    .filter(|other| other.key == check.key)
-                    .map(|other| other.window_ms)
-                    .max()
-                    .unwrap_or(check.window_ms);
-                c.prepare_cached(
-                    "INSERT INTO quota_events (key, at, expires_at) VALUES (?1, ?2, ?3)",
-                )
-                .map_err(backend)?
-                .execute(params![check.key, now, now + window_ms])
-                .map_err(backend)?;
-            }
-            Ok(Ok(()))
-        })
-        .await
+        self.with(move |c| quota::acquire(c, &checks, now)).await
     }
 
     async fn prune(&self, now: Millis) -> Result<u64, StoreError> {
-        self.with(move |c| {
-            let a = c
-                .execute(
-                    "DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?1",
-                    params![now],
-                )
-                .map_err(backend)?;
-            let b = c
-                .execute(
-                    "DELETE FROM quota_events WHERE expires_at <= ?1",
-                    params![now],
-                )
-                .map_err(backend)?;
-            Ok((a + b) as u64)
-        })
-        .await
+        // One chunk per writer operation, so that sends queued meanwhile go in between.
+        let mut removed = 0;
+        loop {
+            let n = self
+                .with(move |c| {
+                    c.prepare_cached(
+                        "DELETE FROM kv WHERE (ns, key) IN (SELECT ns, key FROM kv
+                         WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2)",
+                    )
+                    .map_err(backend)?
+                    .execute(params![now, PRUNE_CHUNK])
+                    .map_err(backend)
+                })
+                .await?;
+            removed += n as u64;
+            if (n as i64) < PRUNE_CHUNK {
+                break;
+            }
+        }
+        // Quota rows have no expiry index (it cost an index update per send): walk the
+        // table in key order, a chunk per operation.
+        let mut after = String::new();
+        loop {
+            let from = after.clone();
+            let (n, last) = self
+                .with(move |c| {
+                    let last: Option<String> = c
+                        .prepare_cached(
+                            "SELECT key FROM quotas WHERE key > ?1 ORDER BY key LIMIT 1 OFFSET ?2",
+                        )
+                        .map_err(backend)?
+                        .query_row(params![from, PRUNE_CHUNK - 1], |r| r.get(0))
+                        .optional()
+                        .map_err(backend)?;
+                    let n = c
+                        .prepare_cached(
+                            "DELETE FROM quotas WHERE key > ?1 AND (?2 IS NULL OR key <= ?2) AND expires_at <= ?3",
+                        )
+                        .map_err(backend)?
+                        .execute(params![from, last, now])
+                        .map_err(backend)?;
+                    Ok((n, last))
+                })
+                .await?;
+            removed += n as u64;
+            match last {
+                Some(k) => after = k,
+                None => break,
+            }
+        }
+        Ok(removed)
     }
 }

@@ -140,6 +140,124 @@ mod redis_outage {
     }
 }
 
+mod shared_rate {
+    use super::*;
+    use crate::store::redis::testing;
+
+    /// Two stores on one prefix stand for two gateway instances.
+    async fn two_instances(cfg: RedisConfig) -> (RedisStore, RedisStore) {
+        (
+            RedisStore::connect(&cfg).await.unwrap(),
+            RedisStore::connect(&cfg).await.unwrap(),
+        )
+    }
+
+    async fn battery(a: RedisStore, b: RedisStore) {
+        // 10 per second, burst 3, shared: three permits at once whichever instance
+        // asks, then one every 100 ms.
+        assert_eq!(
+            a.rate_acquire("adapter:sms", 10, 3, 0).await.unwrap(),
+            Ok(())
+        );
+        assert_eq!(
+            b.rate_acquire("adapter:sms", 10, 3, 0).await.unwrap(),
+            Ok(())
+        );
+        assert_eq!(
+            a.rate_acquire("adapter:sms", 10, 3, 0).await.unwrap(),
+            Ok(())
+        );
+        assert_eq!(
+            b.rate_acquire("adapter:sms", 10, 3, 0).await.unwrap(),
+            Err(100)
+        );
+        assert_eq!(
+            a.rate_acquire("adapter:sms", 10, 3, 40).await.unwrap(),
+            Err(60)
+        );
+        assert_eq!(
+            b.rate_acquire("adapter:sms", 10, 3, 100).await.unwrap(),
+            Ok(())
+        );
+        assert_eq!(
+            a.rate_acquire("adapter:sms", 10, 3, 100).await.unwrap(),
+            Err(100)
+        );
+        // Another bucket is independent; a quiet second refills to the burst only.
+        assert_eq!(
+            a.rate_acquire("operator:x", 1, 1, 100).await.unwrap(),
+            Ok(())
+        );
+        for _ in 0..3 {
+            assert_eq!(
+                a.rate_acquire("adapter:sms", 10, 3, 5_000).await.unwrap(),
+                Ok(())
+            );
+        }
+        assert!(
+            b.rate_acquire("adapter:sms", 10, 3, 5_000)
+                .await
+                .unwrap()
+                .is_err()
+        );
+        // Concurrent takers at one instant: exactly the burst is granted.
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tasks.push(tokio::spawn(async move {
+                s.rate_acquire("adapter:burst", 5, 4, 0)
+                    .await
+                    .unwrap()
+                    .is_ok()
+            }));
+        }
+        let mut granted = 0;
+        for t in tasks {
+            granted += usize::from(t.await.unwrap());
+        }
+        assert_eq!(granted, 4);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_shared_bucket_holds_across_instances_on_standalone_redis() {
+        let server = testing::Server::standalone();
+        let cfg = RedisConfig {
+            url: Some(gateway_sdk::Secret::new(server.url())),
+            key_prefix: testing::unique_prefix(),
+            ..RedisConfig::default()
+        };
+        let (a, b) = two_instances(cfg).await;
+        battery(a, b).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_shared_bucket_holds_across_instances_on_a_cluster() {
+        let cluster = tokio::task::spawn_blocking(testing::Cluster::start)
+            .await
+            .unwrap();
+        let cfg = RedisConfig {
+            cluster_nodes: cluster
+                .urls()
+                .into_iter()
+                .map(gateway_sdk::Secret::new)
+                .collect(),
+            key_prefix: testing::unique_prefix(),
+            ..RedisConfig::default()
+        };
+        let (a, b) = two_instances(cfg).await;
+        battery(a, b).await;
+        drop(cluster);
+    }
+
+    #[tokio::test]
+    async fn sqlite_keeps_no_shared_buckets_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(dir.path(), std::time::Duration::from_secs(5)).unwrap();
+        let err = s.rate_acquire("adapter:x", 1, 1, 0).await.unwrap_err();
+        assert!(err.to_string().contains("throughput_scope"), "{err}");
+    }
+}
+
 mod redis_cluster {
     use super::*;
     use crate::store::redis::testing;

@@ -164,3 +164,38 @@ unsafe extern "C" fn async_reply(ctx: *mut c_void, status: u32, payload: Bytes) 
         }
     });
 }
+
+/// Delivers `payload` as a library would, through the real synchronous reply function,
+/// and decodes it as the host decodes the answer to `call` (`internal` makes the call's
+/// error type from a message). Not part of the SDK's API: it exists for the fuzz targets
+/// in `tests/fuzz`, because an adapter library controls these bytes.
+#[doc(hidden)]
+pub fn decode_sync_answer_for_fuzzing<T: DeserializeOwned, E: DeserializeOwned>(
+    call: &str,
+    status: u32,
+    payload: &[u8],
+    internal: impl Fn(String) -> E,
+) -> Result<T, E> {
+    let mut slot = SyncSlot::default();
+    let reply = slot.reply();
+    // SAFETY: `slot` outlives this call, as for a synchronous answer; `payload` is lent
+    // for the call and copied by `sync_reply`.
+    unsafe { (reply.func)(reply.ctx, status, Bytes::borrow(payload)) };
+    slot.decode_with(call, internal)
+}
+
+/// As [`decode_sync_answer_for_fuzzing`], through the asynchronous table of pending
+/// calls (`send`, `check_reachable`, `health`).
+#[doc(hidden)]
+pub fn decode_async_answer_for_fuzzing<T: DeserializeOwned>(
+    call: &str,
+    status: u32,
+    payload: &[u8],
+) -> Result<T, AdapterError> {
+    let pending = PendingCall::register();
+    let reply = pending.reply();
+    // SAFETY: the context is a token, never dereferenced; `payload` is lent for the call.
+    unsafe { (reply.func)(reply.ctx, status, Bytes::borrow(payload)) };
+    // The answer is already in the oneshot, so the future is ready on its first poll.
+    futures::executor::block_on(pending.outcome::<T, AdapterError>(call))
+}

@@ -9,9 +9,11 @@
 //! adapter's future needs no waiting.
 
 use super::completion::{Completer, panic_message};
-use super::ffi::{ABI_VERSION, AdapterApi, Bytes, CreateArgs, LogSink, Reply};
+use super::ffi::{
+    ABI_VERSION, AdapterApi, Bytes, CreateArgs, LogSink, Reply, ReportSink, STATUS_OK,
+};
 use super::{logging, runtime, task};
-use crate::{Adapter, AdapterError, CallbackRequest, Health, SendRequest};
+use crate::{Adapter, AdapterError, CallbackRequest, Health, Reports, SendRequest, StatusUpdate};
 use serde::Serialize;
 use std::ffi::c_void;
 use std::future::Future;
@@ -28,6 +30,9 @@ pub(crate) struct Instance<A> {
     dispatch: Dispatch,
     /// The library's runtime.
     runtime: &'static Runtime,
+    /// The instance's pushed status updates; connected by `set_report_sink`,
+    /// disconnected by `destroy`.
+    reports: Reports,
 }
 
 /// The function table for adapter type `A`, evaluated at compile time.
@@ -37,7 +42,7 @@ pub const fn api_for<A: Adapter>() -> AdapterApi {
         version: ABI_VERSION,
         kind: Bytes::borrow(A::KIND.as_bytes()),
         adapter_version: Bytes::borrow(A::VERSION.as_bytes()),
-        sdk_version: Bytes::borrow(env!("CARGO_PKG_VERSION").as_bytes()),
+        sdk_version: Bytes::borrow(crate::SDK_VERSION.as_bytes()),
         create: create::<A>,
         destroy: destroy::<A>,
         capabilities: capabilities::<A>,
@@ -45,6 +50,7 @@ pub const fn api_for<A: Adapter>() -> AdapterApi {
         check_reachable: check_reachable::<A>,
         parse_callback: parse_callback::<A>,
         health: health::<A>,
+        set_report_sink: set_report_sink::<A>,
     }
 }
 
@@ -55,10 +61,13 @@ pub(crate) fn into_handle<A: Adapter>(
     log: LogSink,
     log_level: u32,
 ) -> Result<*mut c_void, AdapterError> {
+    let reports = Reports::detached();
+    adapter.attach_reports(reports.clone());
     let instance = Instance {
         adapter: Arc::new(adapter),
         dispatch: logging::dispatch(log, log_level),
         runtime: runtime::shared()?,
+        reports,
     };
     Ok(Box::into_raw(Box::new(instance)).cast())
 }
@@ -92,15 +101,37 @@ impl<A: Adapter> Instance<A> {
     }
 }
 
+/// Panics inside an adapter call are caught and answered to the host as `Internal`
+/// errors, which the host logs in its own format with phones masked; the default hook
+/// would also print them raw to stderr. So while an instance's call runs (its log
+/// dispatch is current) the hook stays quiet; any other panic goes to the hook that was
+/// there before (in a test sharing the host's std, the test's own).
+fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_call = tracing::dispatcher::get_default(|d| d.is::<logging::Forwarder>());
+            if !in_call {
+                previous(info);
+            }
+        }));
+    });
+}
+
 unsafe extern "C" fn create<A: Adapter>(args: Bytes, log: LogSink, reply: Reply) -> *mut c_void {
+    quiet_panics();
     let completer = Completer::new(reply);
     let built = catch_unwind(AssertUnwindSafe(|| -> Result<_, AdapterError> {
         let args: CreateArgs = decode(args, "create arguments")?;
         let runtime = runtime::shared()?;
         let dispatch = logging::dispatch(log, args.log_level);
         let _entered = runtime.enter();
+        let reports = Reports::detached();
         let adapter = tracing::dispatcher::with_default(&dispatch, || {
-            A::create(args.settings, args.context)
+            let adapter = A::create(args.settings, args.context)?;
+            adapter.attach_reports(reports.clone());
+            Ok::<A, AdapterError>(adapter)
         })?;
         let caps = adapter.capabilities();
         Ok((
@@ -108,6 +139,7 @@ unsafe extern "C" fn create<A: Adapter>(args: Bytes, log: LogSink, reply: Reply)
                 adapter: Arc::new(adapter),
                 dispatch,
                 runtime,
+                reports,
             },
             caps,
         ))
@@ -136,7 +168,12 @@ unsafe extern "C" fn destroy<A: Adapter>(handle: *mut c_void) {
     }
     // SAFETY: the host passes a handle from `create`/`into_handle` for `A`, once.
     let instance = unsafe { Box::from_raw(handle.cast::<Instance<A>>()) };
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(instance)));
+    let _ = catch_unwind(AssertUnwindSafe(move || {
+        // No push reaches the host's sink once this returns (the contract lets the host
+        // free it then), even from tasks of the adapter that outlive the instance.
+        instance.reports.detach();
+        drop(instance)
+    }));
 }
 
 unsafe extern "C" fn capabilities<A: Adapter>(handle: *const c_void, reply: Reply) {
@@ -230,5 +267,22 @@ unsafe extern "C" fn health<A: Adapter>(handle: *const c_void, reply: Reply) {
         inst.spawn("health", completer, async move {
             Ok::<Health, AdapterError>(adapter.health().await)
         });
+    }));
+}
+
+unsafe extern "C" fn set_report_sink<A: Adapter>(handle: *const c_void, sink: ReportSink) {
+    let _ = catch_unwind(AssertUnwindSafe(move || {
+        // SAFETY: the host passes a live handle for `A`.
+        let inst = unsafe { instance::<A>(handle) };
+        inst.reports
+            .attach(Box::new(move |updates: &[StatusUpdate]| {
+                let Ok(bytes) = serde_json::to_vec(updates) else {
+                    return false;
+                };
+                let sink: &ReportSink = &sink;
+                // SAFETY: the host keeps `sink` valid until `destroy` returns, and `destroy`
+                // detaches this closure (waiting for running pushes) before it returns.
+                unsafe { (sink.func)(sink.ctx, Bytes::borrow(&bytes)) == STATUS_OK }
+            }));
     }));
 }

@@ -118,6 +118,29 @@ pub fn level_from_code(code: u32) -> tracing::Level {
     }
 }
 
+/// The host's receiver of pushed status updates: `func(ctx, payload)` with a JSON array
+/// of `StatusUpdate`s (borrowed for the call); returns [`STATUS_OK`] if the host took
+/// them, [`STATUS_ERR`] if not (busy, shutting down, undecodable).
+pub type ReportFn = unsafe extern "C" fn(ctx: *const c_void, payload: Bytes) -> u32;
+
+/// Where an instance pushes status updates it learns outside HTTP callbacks (see
+/// [`AdapterApi::set_report_sink`]). The host keeps `ctx` valid until `destroy` of that
+/// instance has returned; `func` may be called from any thread, concurrently.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ReportSink {
+    /// Opaque host value identifying the instance.
+    pub ctx: *const c_void,
+    /// The host function to call with each batch of updates.
+    pub func: ReportFn,
+}
+
+// SAFETY: the host contract above: `ctx` stays valid while the library may call it and
+// `func` is thread-safe.
+unsafe impl Send for ReportSink {}
+// SAFETY: as for `Send`; the sink is never mutated.
+unsafe impl Sync for ReportSink {}
+
 /// The JSON document passed to [`AdapterApi::create`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreateArgs {
@@ -135,7 +158,8 @@ pub struct CreateArgs {
 /// - the table and its string fields live for the rest of the process and are never
 ///   written to; the host never unloads a library;
 /// - `size` is `size_of::<AdapterApi>()` as the library was built; fields are only ever
-///   appended, so a host reads a field only if `size` covers it;
+///   appended, so a host reads a field only if `size` covers it (the first table of this
+///   ABI version ended at `health`: [`BASE_TABLE_SIZE`]);
 /// - `version` equals the exported ABI version symbol;
 /// - every function catches panics inside itself and reports them through `reply`;
 /// - `create` returns a non-null instance handle and replies `STATUS_OK` with the
@@ -171,6 +195,21 @@ pub struct AdapterApi {
     pub parse_callback: unsafe extern "C" fn(instance: *const c_void, request: Bytes, reply: Reply),
     /// Replies later with the instance's `Health`.
     pub health: unsafe extern "C" fn(instance: *const c_void, reply: Reply),
+    /// Appended (SDK 0.1, after `health`; present when `size` covers it): connects the
+    /// instance's pushed status updates to `sink`. The host calls it at most once per
+    /// instance, before any `send`; the library calls `sink` only until `destroy` of the
+    /// instance returns. A library whose table ends before this field never pushes.
+    pub set_report_sink: unsafe extern "C" fn(instance: *const c_void, sink: ReportSink),
+}
+
+/// Size of the table as the first libraries of this ABI version built it (up to and
+/// including `health`): the least a host accepts. Fields after it are read only when a
+/// table's `size` covers them.
+pub const BASE_TABLE_SIZE: usize = std::mem::offset_of!(AdapterApi, set_report_sink);
+
+/// Whether a table of `size` bytes has the `set_report_sink` field.
+pub const fn has_report_sink(size: usize) -> bool {
+    size >= std::mem::offset_of!(AdapterApi, set_report_sink) + size_of::<ReportFn>()
 }
 
 // SAFETY: the table is immutable and its pointers refer to static, immutable data

@@ -11,11 +11,12 @@
 use super::answers::{PendingCall, SyncSlot};
 use super::export::{api_for, into_handle};
 use super::ffi::{
-    ABI_VERSION, AdapterApi, Bytes, CreateArgs, LogSink, level_from_code, level_to_code,
+    ABI_VERSION, AdapterApi, BASE_TABLE_SIZE, Bytes, CreateArgs, LogSink, ReportSink, STATUS_ERR,
+    STATUS_OK, has_report_sink, level_from_code, level_to_code,
 };
 use crate::{
     Adapter, AdapterError, CallbackError, CallbackOutcome, CallbackRequest, Capabilities,
-    CreateContext, Health, Reachability, SendRequest, SendResult,
+    CreateContext, Health, Reachability, SendRequest, SendResult, StatusUpdate,
 };
 use std::ffi::c_void;
 use std::future::Future;
@@ -51,6 +52,8 @@ pub enum TableError {
 #[derive(Debug, Clone, Copy)]
 pub struct LibraryApi {
     table: &'static AdapterApi,
+    /// The table's declared size: which appended fields it has.
+    size: usize,
     kind: &'static str,
     adapter_version: &'static str,
     sdk_version: &'static str,
@@ -84,17 +87,19 @@ impl LibraryApi {
                 expected: ABI_VERSION,
             });
         }
-        if size < size_of::<AdapterApi>() {
+        if size < BASE_TABLE_SIZE {
             return Err(TableError::TooSmall {
                 found: size,
-                expected: size_of::<AdapterApi>(),
+                expected: BASE_TABLE_SIZE,
             });
         }
-        // SAFETY: version and size match, so this is a full table of our layout that
-        // lives for the rest of the process.
+        // SAFETY: version matches and size covers the base table, so the fields up to
+        // `health` are ours and live for the rest of the process; appended fields are
+        // read only where `size` covers them (`has_report_sink`).
         let table: &'static AdapterApi = unsafe { &*table };
         Ok(Self {
             table,
+            size,
             kind: static_str(table.kind, "kind")?,
             adapter_version: static_str(table.adapter_version, "adapter_version")?,
             sdk_version: static_str(table.sdk_version, "sdk_version")?,
@@ -121,6 +126,12 @@ impl LibraryApi {
     /// The SDK version the library was built with.
     pub fn sdk_version(&self) -> &'static str {
         self.sdk_version
+    }
+
+    /// Whether the library can push status updates (its table has `set_report_sink`;
+    /// libraries built before that field was appended cannot).
+    pub fn supports_reports(&self) -> bool {
+        has_report_sink(self.size)
     }
 
     /// The table's ABI version (always [`ABI_VERSION`] once validated).
@@ -155,6 +166,7 @@ impl LibraryApi {
                 handle,
                 capabilities,
                 name,
+                reports: None,
             }),
             (true, Err(e)) => Err(e),
             (false, Err(e)) => {
@@ -177,7 +189,12 @@ pub struct AbiInstance {
     handle: *mut c_void,
     capabilities: Capabilities,
     name: String,
+    /// The receiver handed to `set_report_sink`, freed after `destroy`.
+    reports: Option<*mut HostReports>,
 }
+
+/// What a pushed batch of updates is handed to; returns whether it was taken.
+type HostReports = Box<dyn Fn(Vec<StatusUpdate>) -> bool + Send + Sync>;
 
 // SAFETY: the handle is only passed back to the table, whose functions are thread-safe
 // for a live handle (the SDK side is `Arc<A>` with `A: Send + Sync`).
@@ -196,7 +213,31 @@ impl AbiInstance {
             handle,
             capabilities,
             name: name.to_owned(),
+            reports: None,
         })
+    }
+
+    /// Connects the status updates the instance pushes (see [`crate::Reports`]) to
+    /// `receiver`, which returns whether it took them (the adapter then acknowledges
+    /// them to its provider). Returns `false`, and does nothing, when the library
+    /// predates the push extension. Call it once, before sending.
+    pub fn set_report_sink(
+        &mut self,
+        receiver: impl Fn(Vec<StatusUpdate>) -> bool + Send + Sync + 'static,
+    ) -> bool {
+        if !self.api.supports_reports() || self.reports.is_some() {
+            return false;
+        }
+        let ctx: *mut HostReports = Box::into_raw(Box::new(Box::new(receiver)));
+        self.reports = Some(ctx);
+        let sink = ReportSink {
+            ctx: ctx.cast_const().cast(),
+            func: host_report,
+        };
+        // SAFETY: live handle; `size` covers the field (checked above); `ctx` stays
+        // valid until after `destroy` (freed in `Drop`).
+        unsafe { (self.api.table.set_report_sink)(self.handle, sink) };
+        true
     }
 
     /// The table this instance belongs to.
@@ -293,6 +334,26 @@ impl Drop for AbiInstance {
     fn drop(&mut self) {
         // SAFETY: `&mut self` proves no call on this handle is executing; destroyed once.
         unsafe { (self.api.table.destroy)(self.handle) };
+        if let Some(ctx) = self.reports.take() {
+            // SAFETY: made by `Box::into_raw` in `set_report_sink`; the library stops
+            // calling the sink before `destroy` returns (ABI contract).
+            drop(unsafe { Box::from_raw(ctx) });
+        }
+    }
+}
+
+unsafe extern "C" fn host_report(ctx: *const c_void, payload: Bytes) -> u32 {
+    // SAFETY: `ctx` is the `HostReports` of a live instance (freed only after `destroy`);
+    // `payload` is lent for this call.
+    let (receiver, payload) = unsafe { (&*ctx.cast::<HostReports>(), payload.as_slice()) };
+    let Ok(updates) = serde_json::from_slice::<Vec<StatusUpdate>>(payload) else {
+        tracing::warn!("an adapter pushed undecodable status updates; refused");
+        return STATUS_ERR;
+    };
+    // A panicking receiver must not unwind into the library.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| receiver(updates))) {
+        Ok(true) => STATUS_OK,
+        _ => STATUS_ERR,
     }
 }
 

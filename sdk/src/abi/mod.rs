@@ -22,10 +22,13 @@ mod logging;
 mod runtime;
 mod task;
 
+#[doc(hidden)]
+pub use answers::{decode_async_answer_for_fuzzing, decode_sync_answer_for_fuzzing};
 pub use export::api_for;
 pub use ffi::{
-    ABI_VERSION, ABI_VERSION_SYMBOL, AdapterApi, Bytes, CreateArgs, ENTRY_SYMBOL, LogFn, LogSink,
-    Reply, ReplyFn, STATUS_ERR, STATUS_OK, level_from_code, level_to_code,
+    ABI_VERSION, ABI_VERSION_SYMBOL, AdapterApi, BASE_TABLE_SIZE, Bytes, CreateArgs, ENTRY_SYMBOL,
+    LogFn, LogSink, Reply, ReplyFn, ReportFn, ReportSink, STATUS_ERR, STATUS_OK, has_report_sink,
+    level_from_code, level_to_code,
 };
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::ffi::c_void;
 use std::sync::Mutex;
 
 mod inline;
+mod reports;
 
 struct Probe {
     fail_create: bool,
@@ -116,6 +117,8 @@ fn request(phone: &str) -> SendRequest {
         idempotency_key: "k".into(),
         callback_url: None,
         precheck_ref: None,
+        encoding: None,
+        segments: None,
     }
 }
 

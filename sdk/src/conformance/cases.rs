@@ -8,7 +8,7 @@ use std::future::Future;
 use std::time::Duration;
 
 /// Deadline given to every non-stall request.
-const DEADLINE_MS: u64 = 10_000;
+pub(super) const DEADLINE_MS: u64 = 10_000;
 /// Deadline of the stall case.
 const STALL_DEADLINE_MS: u64 = 300;
 /// How long past its deadline the kit waits before declaring an adapter hung.
@@ -26,19 +26,26 @@ pub async fn run_conformance<H: ConformanceHarness>(harness: &H) {
     malformed(harness).await;
     concurrent(harness).await;
     callbacks(harness).await;
+    super::tables::provider_errors(harness).await;
+    super::tables::unknown_status(harness).await;
+    super::tables::no_secret(harness).await;
 }
 
-fn fail(case: &str, expected: &str, got: impl std::fmt::Debug) -> ! {
+pub(super) fn fail(case: &str, expected: &str, got: impl std::fmt::Debug) -> ! {
     panic!("conformance case `{case}` failed: expected {expected}, got {got:?}")
 }
 
 async fn instance<H: ConformanceHarness>(harness: &H, scenario: Scenario) -> AbiInstance {
-    let adapter = harness.adapter(scenario).await;
+    instance_of(harness.adapter(scenario).await)
+}
+
+/// `adapter` behind the real C ABI table, in-process.
+pub(super) fn instance_of<A: crate::Adapter>(adapter: A) -> AbiInstance {
     AbiInstance::in_process(adapter, "conformance")
         .unwrap_or_else(|e| fail("setup", "the adapter to cross the C ABI table", e))
 }
 
-async fn bounded<T>(case: &str, deadline_ms: u64, fut: impl Future<Output = T>) -> T {
+pub(super) async fn bounded<T>(case: &str, deadline_ms: u64, fut: impl Future<Output = T>) -> T {
     let limit = Duration::from_millis(deadline_ms) + SAFETY_MARGIN;
     tokio::time::timeout(limit, fut).await.unwrap_or_else(|_| {
         fail(
@@ -90,11 +97,12 @@ async fn client_error<H: ConformanceHarness>(harness: &H) {
             AdapterError::Rejected { .. }
             | AdapterError::Unreachable { .. }
             | AdapterError::Auth { .. }
+            | AdapterError::Account { .. }
             | AdapterError::Config { .. },
         ) => {}
         other => fail(
             "client_error",
-            "Err(Rejected | Unreachable | Auth | Config)",
+            "Err(Rejected | Unreachable | Auth | Account | Config)",
             other,
         ),
     }

@@ -15,6 +15,16 @@ struct Behaviour {
     panic_on_malformed: bool,
     /// Accept tampered callbacks (wrong).
     trust_callbacks: bool,
+    /// The provider answers this documented error code (`None`: per `scenario`).
+    provider_code: Option<u32>,
+    /// Map code 2 ("wrong password") to Rejected (wrong).
+    misread_code_2: bool,
+    /// Map an unknown callback status to Delivered (wrong).
+    guess_unknown_status: bool,
+    /// Configured without a callback secret.
+    no_secret: bool,
+    /// Without a secret, accept callbacks anyway (wrong).
+    trust_without_secret: bool,
 }
 
 struct Memory(Behaviour);
@@ -39,6 +49,16 @@ impl Adapter for Memory {
 
     async fn send(&self, request: SendRequest) -> Result<SendResult, AdapterError> {
         let b = self.0;
+        match b.provider_code {
+            Some(2) if b.misread_code_2 => return Err(AdapterError::rejected("code 2")),
+            Some(2) => {
+                return Err(AdapterError::Auth {
+                    message: "code 2".into(),
+                });
+            }
+            Some(_) => return Err(AdapterError::account("code 3: no funds")),
+            None => {}
+        }
         match b.scenario {
             Scenario::Accept => Ok(SendResult {
                 provider_message_id: format!("mem-{}", request.message_id),
@@ -67,9 +87,19 @@ impl Adapter for Memory {
     }
 
     fn parse_callback(&self, request: &CallbackRequest) -> Result<CallbackOutcome, CallbackError> {
-        if request.header("x-sig") != Some("good") && !self.0.trust_callbacks {
+        let b = self.0;
+        if b.no_secret && !b.trust_without_secret {
+            return Err(CallbackError::Unsupported);
+        }
+        if request.header("x-sig") != Some("good") && !b.trust_callbacks && !b.no_secret {
             return Err(CallbackError::Signature {
                 message: "bad signature".into(),
+            });
+        }
+        if request.header("x-status") == Some("fermenting") && !b.guess_unknown_status {
+            return Ok(CallbackOutcome {
+                updates: Vec::new(),
+                reply: None,
             });
         }
         Ok(CallbackOutcome {
@@ -109,6 +139,8 @@ impl ConformanceHarness for Harness {
             idempotency_key: message_id.into(),
             callback_url: None,
             precheck_ref: None,
+            encoding: None,
+            segments: None,
         }
     }
 
@@ -122,6 +154,36 @@ impl ConformanceHarness for Harness {
             received_at: time::OffsetDateTime::UNIX_EPOCH,
         })
     }
+
+    fn provider_errors(&self) -> Vec<ProviderErrorCase> {
+        vec![
+            ProviderErrorCase::new("2", "auth"),
+            ProviderErrorCase::new("3", "account"),
+        ]
+    }
+
+    async fn adapter_answering(&self, answer: &str) -> Option<Memory> {
+        let provider_code = Some(answer.parse().ok()?);
+        Some(Memory(Behaviour {
+            provider_code,
+            ..self.0
+        }))
+    }
+
+    fn callback_with_unknown_status(&self) -> Option<CallbackRequest> {
+        let mut callback = self.callback(true)?;
+        callback
+            .headers
+            .push(("x-status".into(), "fermenting".into()));
+        Some(callback)
+    }
+
+    async fn adapter_without_callback_secret(&self) -> Option<Memory> {
+        Some(Memory(Behaviour {
+            no_secret: true,
+            ..self.0
+        }))
+    }
 }
 
 fn correct() -> Behaviour {
@@ -130,6 +192,11 @@ fn correct() -> Behaviour {
         misclassify_client_error: false,
         panic_on_malformed: false,
         trust_callbacks: false,
+        provider_code: None,
+        misread_code_2: false,
+        guess_unknown_status: false,
+        no_secret: false,
+        trust_without_secret: false,
     }
 }
 
@@ -163,6 +230,38 @@ async fn a_panic_on_malformed_input_fails() {
 async fn trusting_a_tampered_callback_fails() {
     run_conformance(&Harness(Behaviour {
         trust_callbacks: true,
+        ..correct()
+    }))
+    .await;
+}
+
+#[tokio::test]
+#[should_panic(
+    expected = "conformance case `provider_error[0] `2`` failed: expected Err of kind `auth`"
+)]
+async fn a_misread_error_table_row_fails() {
+    run_conformance(&Harness(Behaviour {
+        misread_code_2: true,
+        ..correct()
+    }))
+    .await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "conformance case `callback_unknown_status` failed")]
+async fn guessing_an_unknown_callback_status_fails() {
+    run_conformance(&Harness(Behaviour {
+        guess_unknown_status: true,
+        ..correct()
+    }))
+    .await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "conformance case `callback_no_secret_signed` failed")]
+async fn accepting_callbacks_without_a_secret_fails() {
+    run_conformance(&Harness(Behaviour {
+        trust_without_secret: true,
         ..correct()
     }))
     .await;

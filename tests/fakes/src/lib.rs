@@ -19,3 +19,9 @@ pub mod twilio;
 pub mod whatsapp;
 
 pub use accounts::{TELEGRAM_TOKEN, WHATSAPP_VERIFY_TOKEN, example_env};
+
+/// The `gateway-sdk` version of this repository, which the bundled adapter libraries
+/// report in `GET /v1/adapters` (`sdk_version`).
+pub fn gateway_sdk_version() -> &'static str {
+    gateway_sdk::SDK_VERSION
+}

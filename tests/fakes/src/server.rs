@@ -160,6 +160,17 @@ impl<S: Send + 'static, R: Clone + Send + 'static> FakeServer<S, R> {
     /// Starts `process` over `state` on `127.0.0.1:0` in a thread named `fake-{name}`;
     /// returns once the server listens.
     pub fn start(name: &str, state: S, process: Process<S, R>) -> Self {
+        Self::start_on(name, ([127, 0, 0, 1], 0).into(), state, process)
+    }
+
+    /// [`Self::start`] on a given address (a fixed port, for a fake run by hand).
+    /// Panics if the address cannot be bound.
+    pub fn start_on(
+        name: &str,
+        addr: std::net::SocketAddr,
+        state: S,
+        process: Process<S, R>,
+    ) -> Self {
         let shared = Arc::new(Shared {
             inner: Mutex::new((state, Log::default())),
             process,
@@ -178,8 +189,8 @@ impl<S: Send + 'static, R: Clone + Send + 'static> FakeServer<S, R> {
                     .workers(2)
                     .disable_signals()
                     .shutdown_timeout(0)
-                    .bind(("127.0.0.1", 0))
-                    .expect("a fake binds 127.0.0.1:0");
+                    .bind(addr)
+                    .unwrap_or_else(|e| panic!("a fake cannot bind {addr}: {e}"));
                     let addr = server.addrs()[0];
                     let running = server.run();
                     let _ = tx.send((addr, running.handle()));

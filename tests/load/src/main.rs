@@ -47,7 +47,7 @@ pub struct Args {
     #[arg(long, default_value_t = 2)]
     pub threads: u32,
     /// Length of the memory soak (0s skips it).
-    #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "15s", value_parser = humantime::parse_duration)]
     pub soak: Duration,
     /// wrk connections during the soak.
     #[arg(long, default_value_t = 64)]

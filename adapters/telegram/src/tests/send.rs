@@ -138,7 +138,7 @@ async fn provider_failures_map_to_routing_kinds() {
         (Behaviour::fail(429, "FLOOD_WAIT_5"), "throttled"),
         (Behaviour::fail(500, "INTERNAL_SERVER_ERROR"), "transient"),
         (Behaviour::fail(400, "PHONE_NUMBER_INVALID"), "rejected"),
-        (Behaviour::fail(400, "BALANCE_NOT_ENOUGH"), "config"),
+        (Behaviour::fail(400, "BALANCE_NOT_ENOUGH"), "account"),
         (Behaviour::Malformed, "transient"),
     ];
     for (behaviour, kind) in cases {

@@ -128,3 +128,26 @@ return {1}
 "#,
     )
 });
+
+/// GCRA token bucket shared by every instance. `KEYS[1]` holds the theoretical arrival
+/// time (TAT) in ms; `ARGV[1]` = now, `ARGV[2]` = ms per permit (may be fractional),
+/// `ARGV[3]` = burst, `ARGV[4]` = TTL grace. A permit is granted if the TAT is at most
+/// `(burst - 1)` intervals ahead of now; then the TAT moves one interval on. Returns
+/// 0 when granted, else the ms until the next permit (at least 1).
+pub(super) static RATE: LazyLock<redis::Script> = LazyLock::new(|| {
+    with_prelude(
+        r#"
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local grace = tonumber(ARGV[4])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if tat < now then tat = now end
+local ahead = tat - now - (burst - 1) * interval
+if ahead > 0 then return math.max(math.ceil(ahead), 1) end
+local new_tat = tat + interval
+redis.call('SET', KEYS[1], string.format('%.3f', new_tat), 'PX', s(new_tat - now + grace))
+return 0
+"#,
+    )
+});

@@ -70,6 +70,12 @@ impl FakeTwilio {
         })
     }
 
+    /// Rotates the account's auth token, as promoting Twilio's secondary token does: from
+    /// now on only `token` authenticates, and callbacks are signed with it.
+    pub fn set_auth_token(&self, token: &str) {
+        self.state().0.account.auth_token = token.to_owned();
+    }
+
     /// How to answer phones without their own behaviour.
     pub fn set_default(&self, behaviour: Behaviour) {
         self.state().0.default = behaviour;

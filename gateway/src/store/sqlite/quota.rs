@@ -1,0 +1,340 @@
+//! Quota state for [`super::SqliteStore`]: one row per key (`quotas`), holding what the
+//! key's sliding windows need, instead of one row per event with two indexes over
+//! them. A send used to insert a row into `quota_events` and into each of its two
+//! indexes for every key it counted under; now it rewrites one small row per key.
+//!
+//! The state of a key (the exact semantics are in docs/limits.md):
+//!
+//! - **Recent times**: the times of the newest events, newest first, as many as the
+//!   largest limit of the checks on the key, at most [`EXACT_MAX`]. A check with a
+//!   limit up to that is answered exactly: "is the window full" is "is the
+//!   `limit`-th newest event inside it", and the retry time is when that event leaves
+//!   it, the same answers an event log gives. Every default limit (cooldown 1, 5 and
+//!   10 per phone, 20 per IP, 60 per location) is answered this way, and so is the
+//!   cooldown whatever the other limits are.
+//! - **Buckets**, only when a limit on the key is larger: the longest window is cut
+//!   into [`BUCKETS`] equal buckets, each holding a count. A window counts every bucket
+//!   that overlaps it in full, so the count is never below the true number of events in
+//!   the window: no window admits more than its limit, and a refusal may come up to one
+//!   bucket (window / 64) early, with a retry time up to one bucket late.
+
+use super::backend;
+use crate::store::{Millis, QuotaCheck, QuotaDenied, StoreError};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Largest limit answered from the recent event times.
+pub(super) const EXACT_MAX: usize = 64;
+/// Buckets the longest window of a key with a larger limit is cut into.
+const BUCKETS: i64 = 64;
+
+/// What one key's row holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct State {
+    /// Newest event times, newest first (at most [`EXACT_MAX`]).
+    recent: Vec<i64>,
+    /// Counts per bucket, when a limit on the key is larger than [`EXACT_MAX`].
+    buckets: Option<Buckets>,
+}
+
+/// Event counts; bucket `i` covers `[start + i·width, start + (i+1)·width)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Buckets {
+    /// Bucket length in milliseconds (at least 1).
+    width: i64,
+    /// Start of the oldest bucket kept.
+    start: i64,
+    /// Counts, oldest first.
+    counts: Vec<u32>,
+}
+
+impl Buckets {
+    /// `(end, count)` of every non-empty bucket ending after `since`, oldest first.
+    fn live(&self, since: i64) -> impl Iterator<Item = (i64, u32)> + '_ {
+        self.counts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (self.start + (i as i64 + 1) * self.width, *c))
+            .filter(move |(end, c)| *end > since && *c > 0)
+    }
+}
+
+impl State {
+    /// Decodes a stored row (`None`: not a state this version wrote). The layout: the
+    /// number of recent times (one byte), the times (i64), then, if buckets follow,
+    /// their width and start (i64) and counts (u32); all little-endian.
+    pub(super) fn decode(bytes: &[u8]) -> Option<State> {
+        let (&n, rest) = bytes.split_first()?;
+        let n = usize::from(n);
+        let i64_at = |i: usize| -> Option<i64> {
+            Some(i64::from_le_bytes(rest.get(i..i + 8)?.try_into().ok()?))
+        };
+        let recent = (0..n).map(|i| i64_at(i * 8)).collect::<Option<Vec<_>>>()?;
+        let tail = rest.get(n * 8..)?;
+        let buckets = if tail.is_empty() {
+            None
+        } else {
+            let counts = tail.get(16..)?;
+            if counts.len() % 4 != 0 {
+                return None;
+            }
+            Some(Buckets {
+                width: i64_at(n * 8)?.max(1),
+                start: i64_at(n * 8 + 8)?,
+                counts: counts
+                    .chunks_exact(4)
+                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect(),
+            })
+        };
+        Some(State { recent, buckets })
+    }
+
+    /// The stored form (see [`State::decode`]).
+    pub(super) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1 + self.recent.len() * 8);
+        // `record` keeps at most EXACT_MAX (64) times.
+        out.push(self.recent.len().min(EXACT_MAX) as u8);
+        for t in self.recent.iter().take(EXACT_MAX) {
+            out.extend_from_slice(&t.to_le_bytes());
+        }
+        if let Some(b) = &self.buckets {
+            out.extend_from_slice(&b.width.to_le_bytes());
+            out.extend_from_slice(&b.start.to_le_bytes());
+            for c in &b.counts {
+                out.extend_from_slice(&c.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// When nothing of this state counts any more, given the key's longest window.
+    pub(super) fn expires_at(&self, window_ms: i64) -> i64 {
+        let newest = self.recent.first().copied().unwrap_or(i64::MIN / 2);
+        let bucket_end = self
+            .buckets
+            .as_ref()
+            .map_or(i64::MIN / 2, |b| b.start + b.width * b.counts.len() as i64);
+        newest.max(bucket_end).saturating_add(window_ms)
+    }
+
+    /// Milliseconds until one more event fits a window of `window_ms` holding at most
+    /// `limit` (at least 1) events, or `None` if it fits now.
+    pub(super) fn retry_after(&self, now: i64, window_ms: i64, limit: u32) -> Option<i64> {
+        let since = now - window_ms;
+        let leaves = |at: i64| (at + window_ms - now).max(1);
+        let limit = limit.max(1) as usize;
+        if limit <= EXACT_MAX {
+            // `recent` holds the newest min(largest limit, EXACT_MAX) >= limit events.
+            return self
+                .recent
+                .get(limit - 1)
+                .copied()
+                .filter(|at| *at > since)
+                .map(leaves);
+        }
+        // Without buckets the key never held more than EXACT_MAX events: room.
+        let b = self.buckets.as_ref()?;
+        let total: u64 = b.live(since).map(|(_, c)| u64::from(c)).sum();
+        if total < limit as u64 {
+            return None;
+        }
+        // The wait until enough of the oldest buckets have left the window.
+        let excess = total + 1 - limit as u64;
+        let mut gone = 0;
+        b.live(since)
+            .find(|(_, c)| {
+                gone += u64::from(*c);
+                gone >= excess
+            })
+            .map(|(end, _)| leaves(end))
+    }
+
+    /// The state after one more event at `now`, for a key whose checks' longest window
+    /// is `window_ms` and largest limit `limit`.
+    pub(super) fn record(prev: Option<State>, now: i64, window_ms: i64, limit: u32) -> State {
+        let since = now - window_ms;
+        let prev = prev.unwrap_or_default();
+        let mut recent = prev.recent.clone();
+        recent.retain(|t| *t > since);
+        // Newest first; a clock that stepped back still gets a sorted list.
+        let at = recent
+            .iter()
+            .position(|t| *t <= now)
+            .unwrap_or(recent.len());
+        recent.insert(at, now);
+        recent.truncate((limit.max(1) as usize).min(EXACT_MAX));
+        if limit as usize <= EXACT_MAX {
+            return State {
+                recent,
+                buckets: None,
+            };
+        }
+        let width = ((window_ms + BUCKETS - 1) / BUCKETS).max(1);
+        // Earlier events as (time, count). Moving an event later only counts it longer,
+        // so buckets of another width are moved to their last millisecond.
+        let mut events: Vec<(i64, u32)> = match prev.buckets {
+            Some(b) => b.live(since).map(|(end, c)| (end - 1, c)).collect(),
+            None => prev.recent.iter().map(|t| (*t, 1)).collect(),
+        };
+        events.push((now, 1));
+        events.retain(|(t, _)| *t > since);
+        let bucket = |t: i64| t.div_euclid(width) * width;
+        let first = bucket(since + 1);
+        let last = bucket(now);
+        let mut counts = vec![0u32; ((last - first) / width + 1) as usize];
+        for (t, c) in events {
+            // A time after `now` (a clock that stepped back) goes in the newest bucket.
+            let i = ((bucket(t.min(now)) - first) / width) as usize;
+            counts[i] = counts[i].saturating_add(c);
+        }
+        let skip = counts.iter().take_while(|c| **c == 0).count();
+        counts.drain(..skip);
+        State {
+            recent,
+            buckets: Some(Buckets {
+                width,
+                start: first + skip as i64 * width,
+                counts,
+            }),
+        }
+    }
+}
+
+/// The key's stored state, if any (an unreadable row is an error, never a reset).
+fn load(c: &Connection, key: &str) -> Result<Option<State>, StoreError> {
+    let bytes: Option<Vec<u8>> = c
+        .prepare_cached("SELECT state FROM quotas WHERE key = ?1")
+        .map_err(backend)?
+        .query_row(params![key], |r| r.get(0))
+        .optional()
+        .map_err(backend)?;
+    bytes
+        .map(|b| {
+            State::decode(&b).ok_or_else(|| StoreError::Corrupt {
+                ns: "quotas",
+                key: "(a quota key)".into(),
+                message: "unreadable quota state".into(),
+            })
+        })
+        .transpose()
+}
+
+/// Stores a key's state.
+fn save(c: &Connection, key: &str, state: &State, window_ms: i64) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO quotas (key, state, expires_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (key) DO UPDATE SET state = excluded.state, expires_at = excluded.expires_at",
+    )
+    .map_err(backend)?
+    .execute(params![key, state.encode(), state.expires_at(window_ms)])
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// [`crate::store::Store::quota_acquire`] inside the writer's transaction: reads each
+/// distinct key once, answers every check, and only if all have room records one
+/// event per key.
+pub(super) fn acquire(
+    c: &Connection,
+    checks: &[QuotaCheck],
+    now: Millis,
+) -> Result<Result<(), QuotaDenied>, StoreError> {
+    // Distinct keys in order of first appearance, with their longest window and
+    // largest limit.
+    let mut keys: Vec<(&str, i64, u32, Option<State>)> = Vec::with_capacity(checks.len());
+    for check in checks {
+        match keys.iter_mut().find(|k| k.0 == check.key) {
+            Some(k) => {
+                k.1 = k.1.max(check.window_ms);
+                k.2 = k.2.max(check.limit);
+            }
+            None => keys.push((&check.key, check.window_ms, check.limit, None)),
+        }
+    }
+    for k in &mut keys {
+        k.3 = load(c, k.0)?;
+    }
+    // Every check is looked at: when several are used up, the caller must wait for the
+    // slowest, or its retry would hit the next limit.
+    let mut denied: Option<QuotaDenied> = None;
+    for (index, check) in checks.iter().enumerate() {
+        let retry_after_ms = if check.limit == 0 {
+            Some(check.window_ms)
+        } else {
+            keys.iter()
+                .find(|k| k.0 == check.key)
+                .and_then(|k| k.3.as_ref())
+                .and_then(|s| s.retry_after(now, check.window_ms, check.limit))
+        };
+        if let Some(ms) = retry_after_ms
+            && denied.as_ref().is_none_or(|d| ms > d.retry_after_ms)
+        {
+            denied = Some(QuotaDenied {
+                index,
+                retry_after_ms: ms,
+            });
+        }
+    }
+    if let Some(d) = denied {
+        return Ok(Err(d));
+    }
+    for (key, window_ms, limit, state) in keys {
+        let next = State::record(state, now, window_ms, limit);
+        save(c, key, &next, window_ms)?;
+    }
+    Ok(Ok(()))
+}
+
+/// Schema migration 2: turns the event rows of `quota_events` into one state per key,
+/// then drops the table. Keys with at most [`EXACT_MAX`] live events keep them all
+/// (exact); keys with more are counted in buckets of their longest window.
+pub(super) fn migrate_events(c: &Connection) -> Result<(), StoreError> {
+    let mut stmt = c
+        .prepare("SELECT key, at, expires_at FROM quota_events ORDER BY key, at")
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .map_err(backend)?;
+    let mut current: Option<(String, Vec<(i64, i64)>)> = None;
+    let flush = |key: String, events: Vec<(i64, i64)>| -> Result<(), StoreError> {
+        let window = events.iter().map(|(at, exp)| exp - at).max().unwrap_or(0);
+        let limit = if events.len() <= EXACT_MAX {
+            EXACT_MAX as u32
+        } else {
+            u32::MAX
+        };
+        let state = events.iter().fold(None, |s, (at, _)| {
+            Some(State::record(s, *at, window, limit))
+        });
+        match state {
+            Some(state) => save(c, &key, &state, window),
+            None => Ok(()),
+        }
+    };
+    for row in rows {
+        let (key, at, exp) = row.map_err(backend)?;
+        match &mut current {
+            Some((k, events)) if *k == key => events.push((at, exp)),
+            _ => {
+                if let Some((k, events)) = current.take() {
+                    flush(k, events)?;
+                }
+                current = Some((key, vec![(at, exp)]));
+            }
+        }
+    }
+    if let Some((k, events)) = current {
+        flush(k, events)?;
+    }
+    drop(stmt);
+    c.execute_batch("DROP TABLE quota_events").map_err(backend)
+}
+
+#[cfg(test)]
+mod tests;
