@@ -5,6 +5,7 @@
 //! every field is documented here and in `docs/configuration.md`. Secrets are
 //! [`Secret`]s: they accept `{ env = "VAR" }` references and never print.
 
+pub use crate::auth::{ApiKeyConfig, AuthConfig};
 use gateway_sdk::Secret;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -93,24 +94,6 @@ impl Default for StoreConfig {
             location_cache_ttl: Duration::from_secs(5),
         }
     }
-}
-
-/// `[auth]`: API keys.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AuthConfig {
-    /// Accepted keys, stored as hashes made by `gateway hash-key`.
-    pub api_keys: Vec<ApiKeyConfig>,
-}
-
-/// One accepted API key.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApiKeyConfig {
-    /// A name for logs (`platform-prod`); never the key.
-    pub name: String,
-    /// `sha256:<64 hex>` as printed by `gateway hash-key`.
-    pub hash: String,
 }
 
 /// `[log]`: log output.
@@ -302,14 +285,9 @@ impl Config {
                 "must be at least 16 characters",
             ));
         }
-        for (i, key) in self.auth.api_keys.iter().enumerate() {
-            if crate::http::auth::parse_hash(&key.hash).is_none() {
-                return Err(ConfigError::invalid(
-                    &format!("auth.api_keys[{i}].hash"),
-                    "must be `sha256:` followed by 64 hex digits, as printed by `gateway hash-key`",
-                ));
-            }
-        }
+        self.auth
+            .validate()
+            .map_err(|(key, message)| ConfigError::invalid(&key, message))?;
         if let Some(url) = &self.server.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {

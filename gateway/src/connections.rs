@@ -22,6 +22,14 @@ pub use service::{Connections, RotateReport};
 
 use crate::store::StoreError;
 
+/// Prefix of connection ids (configured instance names may not use it).
+pub const CONNECTION_PREFIX: &str = "conn_";
+
+/// Whether `name` refers to a connection rather than a configured instance.
+pub fn is_connection(name: &str) -> bool {
+    name.starts_with(CONNECTION_PREFIX)
+}
+
 /// Why a connection operation failed, by what the caller does next.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectionError {

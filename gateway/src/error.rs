@@ -3,7 +3,12 @@
 //! Each error has a stable snake_case `code` that callers branch on, an HTTP status, a
 //! short title and a `detail` sentence that tells the caller what to do. Extra members
 //! (`field`, `retry_after`, `attempts_left`, …) carry specifics. A `429`/`503` with a
-//! `retry_after` also gets a `Retry-After` header.
+//! `retry_after` also gets a `Retry-After` header. Codes, statuses and titles come
+//! from one list, [`ErrorCode`] (`code.rs`).
+
+mod code;
+
+pub use code::ErrorCode;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
@@ -22,7 +27,7 @@ pub struct ApiError {
     /// HTTP status to answer with.
     pub status: StatusCode,
     /// Stable snake_case identifier callers branch on.
-    pub code: &'static str,
+    pub code: ErrorCode,
     /// Short, human title of the problem kind.
     pub title: &'static str,
     /// What happened and what to do about it.
@@ -32,20 +37,22 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// A new error with no extra members.
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        title: &'static str,
-        detail: impl Into<String>,
-    ) -> Self {
+    /// A new error with no extra members; status and title are the code's.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
-            status,
+            status: code.status(),
             code,
-            title,
+            title: code.title(),
             detail: detail.into(),
             extra: Map::new(),
         }
+    }
+
+    /// The same error answered with another status: only for rewriting an error
+    /// actix produced itself (the problem+json safety net), whose status must stay.
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
     }
 
     /// Adds an extra member to the body.
@@ -61,41 +68,23 @@ impl ApiError {
 
     /// `400 bad_request`: the request could not be read.
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "Bad request",
-            detail,
-        )
+        Self::new(ErrorCode::BadRequest, detail)
     }
 
     /// `400 invalid_json`: the body is not the JSON this endpoint takes.
     pub fn invalid_json(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            "Invalid JSON body",
-            detail,
-        )
+        Self::new(ErrorCode::InvalidJson, detail)
     }
 
     /// `422 validation_failed` for one field.
     pub fn invalid_field(field: &str, detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            "A field is invalid",
-            detail,
-        )
-        .with("field", field)
+        Self::new(ErrorCode::ValidationFailed, detail).with("field", field)
     }
 
     /// `401 unauthorized`.
     pub fn unauthorized() -> Self {
         Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Missing or invalid API key",
+            ErrorCode::Unauthorized,
             "Send `Authorization: Bearer <api key>` with a key whose hash is configured under [auth].",
         )
     }
@@ -103,9 +92,7 @@ impl ApiError {
     /// `404 not_found` for an unknown route.
     pub fn route_not_found(path: &str) -> Self {
         Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "No such endpoint",
+            ErrorCode::NotFound,
             format!("There is no endpoint at `{path}`; see GET /openapi.json for the API."),
         )
     }
@@ -113,9 +100,7 @@ impl ApiError {
     /// `405 method_not_allowed`.
     pub fn method_not_allowed(method: &str, path: &str) -> Self {
         Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "Method not allowed",
+            ErrorCode::MethodNotAllowed,
             format!(
                 "`{method}` is not allowed on `{path}`; see GET /openapi.json for the methods it takes."
             ),
@@ -124,11 +109,7 @@ impl ApiError {
 
     /// `413 payload_too_large`.
     pub fn payload_too_large(limit: usize) -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "Request body too large",
-            format!("The body is larger than the {limit} bytes this endpoint accepts; send a smaller body."),
+        Self::new(ErrorCode::PayloadTooLarge, format!("The body is larger than the {limit} bytes this endpoint accepts; send a smaller body."),
         )
         .with("max_bytes", limit)
     }
@@ -136,9 +117,7 @@ impl ApiError {
     /// `408 request_timeout`: the body did not arrive within `server.body_timeout`.
     pub fn request_timeout() -> Self {
         Self::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "request_timeout",
-            "Request body too slow",
+            ErrorCode::RequestTimeout,
             "The request body did not arrive in time; send the whole request at once and retry.",
         )
     }
@@ -146,9 +125,7 @@ impl ApiError {
     /// `500 internal_error`: never carries internals; they go to the log.
     pub fn internal() -> Self {
         Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "Internal error",
+            ErrorCode::InternalError,
             "The gateway failed to handle this request; it was logged. Retry later or report it with the request id.",
         )
     }
@@ -156,9 +133,7 @@ impl ApiError {
     /// `503 store_unavailable`.
     pub fn store_unavailable() -> Self {
         Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "store_unavailable",
-            "Storage unavailable",
+            ErrorCode::StoreUnavailable,
             "The gateway's store could not be reached; retry shortly.",
         )
         .with("retry_after", 1)
@@ -171,7 +146,7 @@ impl ApiError {
             "title": self.title,
             "status": self.status.as_u16(),
             "detail": self.detail,
-            "code": self.code,
+            "code": self.code.as_str(),
         });
         if let Value::Object(map) = &mut body {
             for (k, v) in &self.extra {
@@ -222,13 +197,7 @@ mod tests {
 
     #[test]
     fn renders_problem_json_with_retry_after_header() {
-        let err = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "resend_cooldown",
-            "Too soon",
-            "Wait.",
-        )
-        .with("retry_after", 42);
+        let err = ApiError::new(ErrorCode::ResendCooldown, "Wait.").with("retry_after", 42);
         let resp = err.error_response();
         assert_eq!(resp.status(), 429);
         assert_eq!(resp.headers().get("retry-after").unwrap(), "42");

@@ -6,6 +6,8 @@
 
 pub mod adapters;
 pub mod api;
+pub mod app;
+pub mod auth;
 pub mod check;
 pub mod clock;
 pub mod config;
@@ -13,11 +15,14 @@ pub mod connections;
 pub mod error;
 pub mod flows;
 pub mod http;
+pub mod json_shape;
 pub mod limits;
+pub mod locations;
 pub mod logging;
 pub mod metrics;
 pub mod phone;
 pub mod render;
+pub mod secret;
 pub mod server;
 pub mod state;
 pub mod store;

@@ -77,7 +77,7 @@ fn main() -> ExitCode {
             }
             println!(
                 "{}",
-                gateway::http::auth::hash_key(key.trim_end_matches(['\r', '\n']))
+                gateway::auth::hash_key(key.trim_end_matches(['\r', '\n']))
             );
             ExitCode::SUCCESS
         }

@@ -3,17 +3,17 @@
 //! adapters) and handed to actix as `web::Data`.
 
 use crate::adapters::Adapters;
-use crate::api::locations::LocationCache;
+use crate::adapters::board::ChannelBoard;
+use crate::auth::ApiKeys;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::connections::Connections;
 use crate::error::ApiError;
-use crate::flows::channels::ChannelBoard;
-use crate::flows::secret::ServerSecret;
-use crate::http::auth::ApiKeys;
 use crate::limits::{LimitRejection, Limits};
+use crate::locations::LocationCache;
 use crate::metrics::Metrics;
 use crate::render::Renderer;
+use crate::secret::ServerSecret;
 use crate::store::{Millis, Store, millis};
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,6 +65,11 @@ impl AppState {
     pub fn observe_http(&self, route: Option<&str>, method: &str, status: u16, elapsed: Duration) {
         self.metrics
             .observe_http_request(route, method, status, elapsed);
+    }
+
+    /// The location `id` (from the cache when fresh), or `404 location_not_found`.
+    pub async fn location(&self, id: &str) -> Result<crate::locations::Location, ApiError> {
+        crate::locations::load(&self.locations, self.store.as_ref(), self.now_ms(), id).await
     }
 
     /// Counts a limit refusal and turns it into the API error.

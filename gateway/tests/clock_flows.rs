@@ -8,9 +8,9 @@
 use actix_web::{http::StatusCode, test, web};
 use adapter_mock::MockAdapter;
 use gateway::adapters::{Adapters, HostContext, InProcess};
+use gateway::app::build_app;
 use gateway::clock::ManualClock;
 use gateway::config::Config;
-use gateway::http::routes::build_app;
 use gateway::store::SqliteStore;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -27,7 +27,7 @@ struct Harness {
 async fn harness(toml: &str) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("gateway.toml");
-    let key_hash = gateway::http::auth::hash_key("k");
+    let key_hash = gateway::auth::hash_key("k");
     std::fs::write(
         &file,
         format!("[[auth.api_keys]]\nname = \"t\"\nhash = \"{key_hash}\"\n[routing]\ndefault_channels = [\"mock\"]\n[[adapters]]\nname = \"mock\"\nlibrary = \"in-process\"\n{toml}"),

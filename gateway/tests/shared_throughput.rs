@@ -8,9 +8,9 @@
 use actix_web::{test, web};
 use adapter_mock::MockAdapter;
 use gateway::adapters::{Adapters, HostContext, InProcess};
+use gateway::app::build_app;
 use gateway::clock::ManualClock;
 use gateway::config::Config;
-use gateway::http::routes::build_app;
 use gateway::store::RedisStore;
 use serde_json::{Value, json};
 use std::process::{Command, Stdio};
@@ -70,7 +70,7 @@ async fn instance(
     dir: &std::path::Path,
 ) -> gateway::state::AppState {
     let file = dir.join("gateway.toml");
-    let key_hash = gateway::http::auth::hash_key("k");
+    let key_hash = gateway::auth::hash_key("k");
     std::fs::write(
         &file,
         format!(

@@ -10,7 +10,8 @@
 //! and run the [`conformance`] kit (feature `conformance`) in your tests.
 //!
 //! Features: `http` adds [`http`], the provider HTTP call and its error mapping (brings
-//! reqwest; an adapter without HTTP leaves it off); `test-util` adds [`test_util`],
+//! reqwest; an adapter without HTTP leaves it off); `signing` adds [`signing`], Standard
+//! Webhooks signatures (the generic HTTP adapter's scheme); `test-util` adds [`test_util`],
 //! fixtures for adapters' own tests; `conformance` adds the kit (and `test-util`).
 
 #[allow(unsafe_code)]
@@ -25,6 +26,8 @@ pub mod health;
 pub mod http;
 pub mod reports;
 pub mod secret;
+#[cfg(feature = "signing")]
+pub mod signing;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 pub mod types;

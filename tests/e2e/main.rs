@@ -9,6 +9,7 @@ mod defects;
 mod durability;
 mod flows;
 mod foundation;
+mod http_adapter;
 mod new_adapter;
 mod observability;
 mod preview;

@@ -8,11 +8,17 @@
 use e2e::artefact;
 
 /// Byte strings that appear in any library linking actix-web or the fakes.
-const FORBIDDEN: [&str; 4] = ["actix", "fake_providers", "FakeTwilio", "FakeWhatsApp"];
+const FORBIDDEN: [&str; 5] = [
+    "actix",
+    "fake_providers",
+    "FakeTwilio",
+    "FakeWhatsApp",
+    "FakeReceiver",
+];
 
 #[test]
 fn provider_libraries_link_no_web_server_and_no_fakes() {
-    for name in ["twilio", "telegram", "whatsapp", "mock"] {
+    for name in ["twilio", "telegram", "whatsapp", "smpp", "http", "mock"] {
         let path = artefact(&format!("libadapter_{name}.so"));
         // Lossy text keeps every ASCII run as it is, and std's (optimised) substring
         // search is fast on a debug test build's 60 MB libraries.

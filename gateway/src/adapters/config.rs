@@ -58,7 +58,7 @@ pub struct HostContext {
     pub public_url: Option<String>,
     /// Where instances that push status updates themselves (SMPP receipts) send them;
     /// `None` leaves them unconnected (`check-config`, tests).
-    pub reports: Option<crate::flows::pushed::ReportQueue>,
+    pub reports: Option<super::reports::ReportQueue>,
 }
 
 fn empty_settings() -> serde_json::Value {

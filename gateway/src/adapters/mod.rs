@@ -6,6 +6,7 @@
 //! gateway never sees the C ABI: it calls the trait, whose implementations enforce
 //! deadlines and turn adapter panics into errors.
 
+pub mod board;
 mod config;
 mod error;
 mod in_process;
@@ -13,6 +14,7 @@ mod instance;
 mod kinds;
 #[allow(unsafe_code)]
 mod library;
+pub mod reports;
 
 pub use config::{
     AdapterInstanceConfig, DEFAULT_TIMEOUT, HostContext, Throughput, default_adapters_dir,

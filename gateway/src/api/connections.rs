@@ -4,11 +4,11 @@
 
 pub mod errors;
 
-use crate::api::locations::{Location, check_location_id};
 use crate::connections::{Connection, ConnectionPatch, NewConnection};
 use crate::error::ApiError;
 use crate::flows::channels::is_connection;
 use crate::http::json::JsonBody;
+use crate::locations::{Location, check_location_id};
 use crate::state::AppState;
 use crate::store::{Ns, get_json};
 use actix_web::http::StatusCode;

@@ -2,9 +2,11 @@
 //! the work is in `flows`.
 
 pub mod adapters;
+pub mod callbacks;
 pub mod connections;
 pub mod docs;
 pub mod locations;
+pub mod messages;
 pub mod openapi;
 pub mod preview;
 pub mod readiness;

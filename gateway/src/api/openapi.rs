@@ -9,8 +9,6 @@ pub mod bodies;
 mod contract;
 mod operations;
 
-pub use contract::Code;
-
 use serde_json::Value;
 use std::sync::LazyLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -43,8 +41,8 @@ impl Modify for BearerAuth {
         crate::api::locations::put,
         crate::api::locations::get,
         crate::api::locations::delete,
-        crate::flows::messages::create,
-        crate::flows::messages::get,
+        crate::api::messages::create,
+        crate::api::messages::get,
         crate::api::preview::preview,
         crate::api::verifications::start,
         crate::api::verifications::get,
@@ -52,7 +50,7 @@ impl Modify for BearerAuth {
         crate::api::verifications::check,
         crate::api::verifications::check_by_subject,
         crate::api::verifications::introspect,
-        crate::flows::callbacks::receive,
+        crate::api::callbacks::receive,
         crate::api::adapters::list,
         crate::api::connections::create,
         crate::api::connections::list,
@@ -70,9 +68,9 @@ impl Modify for BearerAuth {
         crate::api::readiness::ChannelReadiness,
         crate::api::readiness::Reason,
         crate::flows::channels::LastOutcome,
-        crate::api::locations::LocationInput,
-        crate::api::locations::Location,
-        crate::flows::messages::MessageInput,
+        crate::locations::LocationInput,
+        crate::locations::Location,
+        crate::api::messages::MessageInput,
         crate::flows::record::MessageRecord,
         crate::api::verifications::StartInput,
         crate::api::verifications::CheckInput,
@@ -102,7 +100,7 @@ pub fn document() -> &'static Value {
         operations::add_unannotated(&mut doc);
         operations::apply(&mut doc);
         operations::constrain(&mut doc);
-        contract::complete(&mut doc, contract::CODES);
+        contract::complete(&mut doc, crate::error::ErrorCode::ALL);
         doc
     });
     &DOCUMENT

@@ -4,13 +4,11 @@
 //! (`company_name`, `location_name`, `template`, `language`, optional `phone`), or raw
 //! `text`, which is only segmented (GSM 03.38 / UCS-2 as carriers count it).
 
-use crate::api::locations;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::flows::send::parse_phone;
 use crate::http::json::JsonBody;
 use crate::render::{RenderRequest, TemplateKind, segment};
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
@@ -54,9 +52,7 @@ fn template_of(s: Option<&str>) -> Result<TemplateKind, ApiError> {
         None | Some("code_only") => Ok(TemplateKind::CodeOnly),
         Some("code_with_title") => Ok(TemplateKind::CodeWithTitle),
         Some(_) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "custom_template_not_available",
-            "Custom templates are not available",
+            ErrorCode::CustomTemplateNotAvailable,
             "Only `code_only` and `code_with_title` exist.",
         )
         .with("field", "template")),
@@ -108,7 +104,7 @@ pub async fn preview(
                 "Send either `location_id` or inline settings, not both.",
             ));
         }
-        let loc = locations::load(&state, id).await?;
+        let loc = state.location(id).await?;
         (
             loc.company_name,
             loc.location_name,
@@ -139,7 +135,7 @@ pub async fn preview(
     let code = input
         .code
         .unwrap_or_else(|| "0".repeat(usize::from(state.config.verification.code_length)));
-    crate::flows::messages::check_code(&code)?;
+    crate::api::messages::check_code(&code)?;
     let rendered = state
         .renderer
         .render(&RenderRequest {

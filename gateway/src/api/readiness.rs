@@ -1,9 +1,9 @@
 //! `GET /v1/locations/{location_id}/readiness`: can this location send codes now, and
 //! if not, why — the answer a settings screen shows next to "connect a provider".
 
-use crate::api::locations::{Location, check_location_id, not_found};
 use crate::error::ApiError;
 use crate::flows::channels::{self, LastOutcome, is_connection};
+use crate::locations::{Location, check_location_id, not_found};
 use crate::state::AppState;
 use crate::store::{Ns, get_json};
 use actix_web::{HttpResponse, web};

@@ -1,9 +1,8 @@
 //! Endpoints for machines that watch the gateway: liveness, readiness, metrics and the
 //! OpenAPI document. None needs an API key.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
@@ -36,9 +35,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         "no adapter instance is healthy"
     };
     Err(ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "not_ready",
-        "Not ready",
+        ErrorCode::NotReady,
         format!("The gateway is not ready: {why}. See GET /v1/adapters and the logs."),
     )
     .with("store", if store_ok { "ok" } else { "down" })

@@ -1,9 +1,10 @@
 //! `/v1/verifications` and `/v1/tokens/introspect`: thin HTTP over `flows::verifications`
 //! and `flows::tokens`.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::flows::tokens::{self, Inactive};
-use crate::flows::{Purpose, idempotency, verifications};
+use crate::flows::{Purpose, verifications};
+use crate::http::idempotency;
 use crate::http::json::JsonBody;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -131,9 +132,7 @@ pub async fn get(
     let id = path.into_inner();
     let v = verifications::load(&state, &id).await?.ok_or_else(|| {
         ApiError::new(
-            StatusCode::NOT_FOUND,
-            "verification_not_found",
-            "Verification not found",
+            ErrorCode::VerificationNotFound,
             format!("No verification `{id}` is known."),
         )
     })?;
@@ -211,9 +210,7 @@ pub async fn introspect(
         && p != claims.purpose
     {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "token_purpose_mismatch",
-            "Token for another purpose",
+            ErrorCode::TokenPurposeMismatch,
             format!(
                 "This token confirms a phone for `{}`, not `{}`; ask the client to confirm again for this purpose.",
                 claims.purpose.as_str(),
@@ -225,9 +222,7 @@ pub async fn introspect(
         && *l != claims.loc
     {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "token_location_mismatch",
-            "Token for another location",
+            ErrorCode::TokenLocationMismatch,
             "This token was issued for another location; ask the client to confirm their phone at this location.",
         ));
     }
@@ -235,9 +230,7 @@ pub async fn introspect(
         Ok(()) => {}
         Err(_) if input.consume => {
             return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "token_consumed",
-                "Token already used",
+                ErrorCode::TokenConsumed,
                 "This confirmation token was already consumed; one confirmation confirms one appointment. Ask the client to confirm again.",
             ));
         }

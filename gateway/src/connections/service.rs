@@ -178,7 +178,8 @@ impl Connections {
             .map_err(|(field, message)| invalid(&field, message))?
             .clone();
         let id = format!(
-            "conn_{}",
+            "{}{}",
+            super::CONNECTION_PREFIX,
             ulid::Ulid::new().to_string().to_ascii_lowercase()
         );
         let instance = self.build(&id, &input.kind, settings.clone())?;

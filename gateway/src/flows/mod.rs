@@ -5,15 +5,12 @@
 //! channels → limits → route → record); `messages` and `verifications` are the two
 //! ways in; `callbacks` brings delivery reports back.
 
-pub mod callbacks;
 pub mod channels;
-pub mod idempotency;
-pub mod messages;
 pub mod observe;
 pub mod pushed;
 pub mod record;
+pub mod reports;
 pub mod route;
-pub mod secret;
 pub mod send;
 pub mod tokens;
 pub mod verifications;

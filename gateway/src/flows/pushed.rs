@@ -2,9 +2,9 @@
 //! rather than a provider posting them to `/v1/callbacks/{instance}`.
 //!
 //! Each instance whose library supports the push extension gets a sink at load time
-//! ([`ReportQueue::sink_for`]) that queues its updates on a bounded channel without
+//! ([`ReportQueue::sink_for`], in `adapters::reports`) that queues its updates on a bounded channel without
 //! waiting; [`apply_pushed`] applies them with the same code as callbacks
-//! ([`super::callbacks::apply_updates`]). A full queue refuses the push, and the adapter
+//! ([`super::reports::apply_updates`]). A full queue refuses the push, and the adapter
 //! then tells its provider to deliver the report again later, so nothing is
 //! acknowledged that was dropped. An SMSC may send a receipt before the send that
 //! caused it has stored its message record, so updates naming an unknown message are
@@ -13,14 +13,11 @@
 //! it; providers that wait for our acknowledgement (SMPP) have already been told it was
 //! taken, which is the same guarantee a callback answered `200` gives.
 
-use super::callbacks::apply_updates;
+use super::reports::apply_updates;
+pub use crate::adapters::reports::{QUEUE_CAPACITY, ReportQueue, ReportReceiver, report_queue};
 use crate::state::AppState;
 use gateway_sdk::StatusUpdate;
 use std::time::Duration;
-use tokio::sync::mpsc;
-
-/// Pushed batches waiting to be applied, at most this many.
-pub const QUEUE_CAPACITY: usize = 4096;
 
 /// Waits before applying updates that named unknown messages again.
 pub const RETRY_UNKNOWN: [Duration; 3] = [
@@ -29,50 +26,10 @@ pub const RETRY_UNKNOWN: [Duration; 3] = [
     Duration::from_secs(3),
 ];
 
-/// One pushed batch: the instance name and its updates.
-type Batch = (String, Vec<StatusUpdate>);
-
-/// The sending side, handed to the adapter loader.
-#[derive(Debug, Clone)]
-pub struct ReportQueue {
-    tx: mpsc::Sender<Batch>,
-}
-
-/// The receiving side, drained by [`apply_pushed`].
-#[derive(Debug)]
-pub struct ReportReceiver {
-    rx: mpsc::Receiver<Batch>,
-}
-
-/// A new queue of [`QUEUE_CAPACITY`] batches.
-pub fn report_queue() -> (ReportQueue, ReportReceiver) {
-    let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
-    (ReportQueue { tx }, ReportReceiver { rx })
-}
-
-impl ReportQueue {
-    /// The sink for instance `name`: queues a batch and says whether it was taken
-    /// (never blocks: it runs on the adapter's thread).
-    pub fn sink_for(
-        &self,
-        name: &str,
-    ) -> impl Fn(Vec<StatusUpdate>) -> bool + Send + Sync + 'static {
-        let tx = self.tx.clone();
-        let name = name.to_owned();
-        move |updates| {
-            let taken = tx.try_send((name.clone(), updates)).is_ok();
-            if !taken {
-                tracing::warn!(adapter = %name, "pushed status updates refused: the queue is full");
-            }
-            taken
-        }
-    }
-}
-
 /// Applies pushed updates until every sender is gone. A store failure is logged and the
 /// batch dropped (the adapter was already told it was taken).
 pub async fn apply_pushed(state: AppState, mut receiver: ReportReceiver) {
-    while let Some((name, updates)) = receiver.rx.recv().await {
+    while let Some((name, updates)) = receiver.recv().await {
         match apply_updates(&state, &name, &name, &updates, true).await {
             Ok((applied, unknown)) => {
                 tracing::debug!(adapter = %name, applied, unknown = unknown.len(), "pushed status updates applied");

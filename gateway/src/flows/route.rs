@@ -9,10 +9,9 @@
 use super::record::Attempt;
 use super::send::{DispatchInput, Prepared};
 use crate::adapters::AdapterInstance;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::metrics::MessageOutcome;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use gateway_sdk::{Channel, SendRequest, SendResult};
 use std::sync::Arc;
 use std::time::Instant;
@@ -237,11 +236,7 @@ pub fn failure(attempts: &[Attempt]) -> ApiError {
         .collect::<Vec<_>>()
         .join("; ");
     if !attempts.is_empty() && attempts.iter().all(|a| a.outcome == "throttled") {
-        return ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "provider_throttled",
-            "Every channel is at its throughput limit",
-            format!("Every channel is at its configured throughput limit; retry in a second. Attempts: {summary}."),
+        return ApiError::new(ErrorCode::ProviderThrottled, format!("Every channel is at its configured throughput limit; retry in a second. Attempts: {summary}."),
         )
         .with("retry_after", 1)
         .with("attempts", list);
@@ -253,9 +248,7 @@ pub fn failure(attempts: &[Attempt]) -> ApiError {
         "Every channel failed; retry later or check the providers' status (GET /v1/adapters)."
     };
     ApiError::new(
-        StatusCode::BAD_GATEWAY,
-        "provider_failed",
-        "No provider accepted the message",
+        ErrorCode::ProviderFailed,
         format!("{advice} Attempts: {summary}."),
     )
     .with("attempts", list)

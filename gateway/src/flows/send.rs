@@ -8,15 +8,14 @@ use super::channels;
 use super::record::{HistoryEntry, MessageRecord, new_id};
 use super::route::{self, Routed};
 use crate::adapters::AdapterInstance;
-use crate::api::locations::{self, Location};
 use crate::clock::rfc3339;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::limits::SendSubject;
+use crate::locations::Location;
 use crate::phone::{self, Phone};
 use crate::render::{RenderError, RenderRequest, Rendered};
 use crate::state::AppState;
 use crate::store::{Ns, PutItem, to_json};
-use actix_web::http::StatusCode;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -58,7 +57,7 @@ pub async fn resolve(
     phone: &str,
     purpose: Purpose,
 ) -> Result<(Location, Phone), ApiError> {
-    let location = locations::load(state, location_id).await?;
+    let location = state.location(location_id).await?;
     let country = location.country.as_deref();
     let phone = parse_phone(phone, country).map_err(|invalid| {
         // An operator rule that blocks a prefix wins over "not a valid mobile number":
@@ -73,9 +72,7 @@ pub async fn resolve(
     })?;
     if !location.phone_confirmation.enabled {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "notification_disabled",
-            "Phone confirmation is disabled",
+            ErrorCode::NotificationDisabled,
             format!(
                 "Location `{}` has switched off the client phone number confirmation notification; \
                  enable `phone_confirmation.enabled` in its settings to send codes.",
@@ -85,9 +82,7 @@ pub async fn resolve(
     }
     if purpose == Purpose::Booking && !location.online_booking.require_phone_confirmation {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "confirmation_not_required",
-            "Booking confirmation is not required",
+            ErrorCode::ConfirmationNotRequired,
             format!(
                 "Location `{}` does not ask clients to confirm their phone when booking \
                  (`online_booking.require_phone_confirmation` is false); create the appointment without a code.",
@@ -131,9 +126,7 @@ pub async fn prepare_resolved(
     let channels = candidate_channels(state, &location, operator.adapters.as_deref()).await;
     if channels.is_empty() {
         return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no_provider",
-            "No provider can send this code",
+            ErrorCode::NoProvider,
             format!(
                 "Location `{}` has no active integration that can send confirmation codes to this number. \
                  Connect an SMS provider or a chatbot (Telegram, WhatsApp) and list it in the location's `channels`.",
@@ -152,11 +145,7 @@ pub async fn prepare_resolved(
 /// Parses a phone into E.164 or answers `400 invalid_phone`.
 pub fn parse_phone(input: &str, region: Option<&str>) -> Result<Phone, ApiError> {
     phone::parse(input, region).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_phone",
-            "Invalid phone number",
-            format!("{e}. Send a mobile number in E.164 (`+79991234567`), or in national form with the location's `country` set."),
+        ApiError::new(ErrorCode::InvalidPhone, format!("{e}. Send a mobile number in E.164 (`+79991234567`), or in national form with the location's `country` set."),
         )
         .with("field", "phone")
     })
@@ -164,22 +153,14 @@ pub fn parse_phone(input: &str, region: Option<&str>) -> Result<Phone, ApiError>
 
 pub fn render_error(e: RenderError) -> ApiError {
     match e {
-        RenderError::TooLong { units, max_units, encoding, .. } => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "message_too_long",
-            "Message cannot fit one SMS",
-            format!(
+        RenderError::TooLong { units, max_units, encoding, .. } => ApiError::new(ErrorCode::MessageTooLong, format!(
                 "The text needs {units} units of {encoding:?} but one SMS to this operator holds {max_units}, \
                  even after shortening the title; use a shorter code or the code-only template."
             ),
         )
         .with("units", units)
         .with("max_units", max_units),
-        other => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "render_failed",
-            "Message cannot be rendered",
-            format!("{other}; check the location's language and the operator rules."),
+        other => ApiError::new(ErrorCode::RenderFailed, format!("{other}; check the location's language and the operator rules."),
         ),
     }
 }

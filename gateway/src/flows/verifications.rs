@@ -9,18 +9,17 @@
 
 use super::Purpose;
 use super::record::{MessageRecord, new_id};
-use super::secret::{ServerSecret, random_bytes};
 use super::send::{self, DispatchInput};
 use super::tokens::{self, Claims};
-use crate::api::locations::Location;
 use crate::clock::rfc3339;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::limits::LimitRejection;
+use crate::locations::Location;
 use crate::metrics::{CheckResult, VerificationOutcome};
 use crate::phone::Phone;
+use crate::secret::{ServerSecret, random_bytes};
 use crate::state::AppState;
 use crate::store::{Decision, Millis, Ns, PutItem, Write, get_json, to_json};
-use actix_web::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::net::IpAddr;
@@ -85,12 +84,7 @@ async fn clear_pending(state: &AppState, v: &Verification, now: Millis) -> Resul
 }
 
 fn not_found(detail: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "verification_not_found",
-        "Verification not found",
-        detail.to_owned(),
-    )
+    ApiError::new(ErrorCode::VerificationNotFound, detail.to_owned())
 }
 
 /// The public view of a verification (never the code, phone masked).
@@ -284,11 +278,7 @@ fn slot_of(v: &Verification, now: Millis) -> Slot {
 }
 
 fn in_progress() -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        "verification_in_progress",
-        "Verification being started",
-        "Another request is starting a verification for this phone right now; retry in a second to re-send it.",
+    ApiError::new(ErrorCode::VerificationInProgress, "Another request is starting a verification for this phone right now; retry in a second to re-send it.",
     )
     .with("retry_after", 1)
 }
@@ -517,9 +507,7 @@ pub async fn check(state: &AppState, id: &str, code: &str) -> Result<Value, ApiE
                 .metrics
                 .record_verification_check(CheckResult::Expired);
             Err(ApiError::new(
-                StatusCode::GONE,
-                "verification_expired",
-                "Verification expired",
+                ErrorCode::VerificationExpired,
                 "The code has expired; start a new verification to send a new code.",
             ))
         }
@@ -537,7 +525,7 @@ pub async fn check_by_subject(
     purpose: Purpose,
     code: &str,
 ) -> Result<Value, ApiError> {
-    let location = crate::api::locations::load(state, location_id).await?;
+    let location = state.location(location_id).await?;
     let phone = send::parse_phone(phone, location.country.as_deref())?;
     let pkey = pending_key(&location.location_id, &phone.e164, purpose);
     match state

@@ -5,8 +5,7 @@
 //! not JSON (400 `invalid_json`), wrong type, missing or unknown field (422
 //! `validation_failed` with `field`, via `serde_path_to_error`).
 
-use crate::error::ApiError;
-use actix_web::http::StatusCode;
+use crate::error::{ApiError, ErrorCode};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
@@ -58,9 +57,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         Box::pin(async move {
             if !content_type_ok {
                 return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "Unsupported media type",
+                    ErrorCode::UnsupportedMediaType,
                     "Send the body as JSON with `Content-Type: application/json`.",
                 ));
             }
@@ -144,38 +141,7 @@ pub fn parse<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-/// For `#[serde(default, deserialize_with = "object_or_null")]` on an optional nested
-/// object: accepts an object or `null` only. A derived struct would also take an array
-/// (its fields by position), which the API's schema does not allow.
-pub fn object_or_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    use serde::de::{MapAccess, Visitor, value::MapAccessDeserializer};
-    use std::marker::PhantomData;
-
-    struct Object<T>(PhantomData<T>);
-    impl<'de, T: serde::Deserialize<'de>> Visitor<'de> for Object<T> {
-        type Value = Option<T>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("an object or null")
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_map(self)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            T::deserialize(MapAccessDeserializer::new(map)).map(Some)
-        }
-    }
-    deserializer.deserialize_option(Object(PhantomData))
-}
+pub use crate::json_shape::object_or_null;
 
 #[cfg(test)]
 mod tests {
@@ -254,7 +220,7 @@ mod tests {
     #[test]
     fn arrays_are_not_objects() {
         let e = parse::<Outer>(br#" ["a", null]"#).unwrap_err();
-        assert_eq!((e.status.as_u16(), e.code), (400, "invalid_json"));
+        assert_eq!((e.status.as_u16(), e.code.as_str()), (400, "invalid_json"));
         let e = parse::<Strict>(br#"{"name":"a","inner":["x"]}"#).unwrap_err();
         assert_eq!(e.extra["field"], "inner", "{e:?}");
         let ok = parse::<Strict>(br#"{"name":"a","inner":{"template":"t"}}"#).unwrap();

@@ -2,7 +2,7 @@
 //! authentication for `/v1` (whose answers are never cached), and a safety net that turns any error response not
 //! already in problem+json (actix's own 404/405/413 text bodies) into one.
 
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
 use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -49,10 +49,10 @@ pub async fn observe(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let span = tracing::info_span!("request", request_id = %id, %method);
     let started = Instant::now();
-    // Shutdown waits for this request (see `server::drain`).
+    // Shutdown waits for this request (see `http::busy`).
     let busy = req
-        .conn_data::<crate::server::drain::Conn>()
-        .map(crate::server::drain::Conn::busy);
+        .conn_data::<super::busy::Conn>()
+        .map(super::busy::Conn::busy);
     let mut res = next.call(req).instrument(span.clone()).await?;
     // The route pattern, never the concrete path: ids must not reach logs or labels.
     let pattern = res.request().match_pattern();
@@ -134,11 +134,10 @@ pub fn problem_safety_net<B>(
         ),
         s if s >= 500 => ApiError::internal(),
         _ => ApiError::new(
-            status,
-            "bad_request",
-            "Bad request",
+            ErrorCode::BadRequest,
             "The request could not be handled as sent.",
-        ),
+        )
+        .with_status(status),
     };
     let res = ServiceResponse::new(req, err.error_response()).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))

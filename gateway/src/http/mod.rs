@@ -1,8 +1,8 @@
 //! The HTTP surface: routes, middleware, and the mapping of every failure onto
 //! problem+json.
 
-pub mod auth;
+pub mod busy;
 pub mod deadline;
+pub mod idempotency;
 pub mod json;
 pub mod middleware;
-pub mod routes;

@@ -5,6 +5,7 @@
 
 use super::Limits;
 use super::rejection::{LimitRejection, secs_ceil};
+use crate::error::ErrorCode;
 use crate::metrics::LimitKind;
 use crate::store::{Millis, QuotaCheck, Store, StoreError};
 use std::net::IpAddr;
@@ -178,7 +179,7 @@ impl Limits {
         let rejection = self.reject(*reason, check.limit, secs_ceil(denied.retry_after_ms));
         tracing::info!(
             location = subject.location_id,
-            limit = rejection.code,
+            limit = rejection.code.as_str(),
             retry_after_secs = rejection.retry_after_secs,
             "send refused by a rate limit"
         );
@@ -190,7 +191,7 @@ impl Limits {
         let (kind, code, detail) = match reason {
             Reason::Cooldown => (
                 LimitKind::ResendCooldown,
-                "resend_cooldown",
+                ErrorCode::ResendCooldown,
                 format!(
                     "A message was sent to this phone less than {} ago; wait {secs} s before requesting another.",
                     humantime::format_duration(self.cfg.resend_cooldown)
@@ -198,42 +199,42 @@ impl Limits {
             ),
             Reason::PhoneHour => (
                 LimitKind::PhoneHour,
-                "phone_hourly_limit",
+                ErrorCode::PhoneHourlyLimit,
                 format!(
                     "This phone already received {limit} messages in the last hour; retry in {secs} s."
                 ),
             ),
             Reason::PhoneDay => (
                 LimitKind::PhoneDay,
-                "phone_daily_limit",
+                ErrorCode::PhoneDailyLimit,
                 format!(
                     "This phone already received {limit} messages in the last 24 hours; retry in {secs} s."
                 ),
             ),
             Reason::Ip => (
                 LimitKind::IpHour,
-                "ip_limit",
+                ErrorCode::IpLimit,
                 format!(
                     "This client IP asked for {limit} messages in the last hour; retry in {secs} s. Pass the end user's address as client_ip, not your server's."
                 ),
             ),
             Reason::Ip48 => (
                 LimitKind::IpHour,
-                "ip_limit",
+                ErrorCode::IpLimit,
                 format!(
                     "Clients of this IPv6 /48 network asked for {limit} messages in the last hour; retry in {secs} s. Pass the end user's address as client_ip, not your server's."
                 ),
             ),
             Reason::Location => (
                 LimitKind::LocationMinute,
-                "location_limit",
+                ErrorCode::LocationLimit,
                 format!(
                     "This location sent {limit} messages in the last minute; retry in {secs} s."
                 ),
             ),
             Reason::Prefix(prefix) => (
                 LimitKind::Prefix,
-                "prefix_limit",
+                ErrorCode::PrefixLimit,
                 format!(
                     "Numbers starting with {prefix} may receive {limit} messages per hour in total (toll-fraud guard); retry in {secs} s, or ask the gateway operator to raise limits.prefixes."
                 ),

@@ -2,7 +2,7 @@
 //! for the caller's `code`), the HTTP status and when to retry, and turns into the
 //! problem+json [`ApiError`] handlers return.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::metrics::LimitKind;
 use actix_web::http::StatusCode;
 
@@ -12,10 +12,9 @@ pub struct LimitRejection {
     /// The limit for `gateway_rate_limited_total{limit}`; `None` for geo and operator
     /// blocks, which are policy rather than rate.
     pub kind: Option<LimitKind>,
-    /// Stable problem `code` (`phone_hourly_limit`, `country_blocked`, …).
-    pub code: &'static str,
-    /// `429` for limits, `403` for blocks.
-    pub status: StatusCode,
+    /// Stable problem `code` (`phone_hourly_limit`, `country_blocked`, …); its status
+    /// is `429` for limits, `403` for blocks.
+    pub code: ErrorCode,
     /// Whole seconds (rounded up, at least 1) after which the same request can succeed;
     /// `None` when waiting will not help.
     pub retry_after_secs: Option<u64>,
@@ -34,14 +33,13 @@ impl LimitRejection {
     /// A `429` for a used-up limit.
     pub(crate) fn too_many(
         kind: LimitKind,
-        code: &'static str,
+        code: ErrorCode,
         retry_after_secs: Option<u64>,
         detail: String,
     ) -> Self {
         Self {
             kind: Some(kind),
             code,
-            status: StatusCode::TOO_MANY_REQUESTS,
             retry_after_secs,
             detail,
         }
@@ -57,8 +55,7 @@ impl LimitRejection {
         };
         Self {
             kind: None,
-            code: "country_blocked",
-            status: StatusCode::FORBIDDEN,
+            code: ErrorCode::CountryBlocked,
             retry_after_secs: None,
             detail,
         }
@@ -68,8 +65,7 @@ impl LimitRejection {
     pub fn operator_blocked(operator_id: &str) -> Self {
         Self {
             kind: None,
-            code: "operator_blocked",
-            status: StatusCode::FORBIDDEN,
+            code: ErrorCode::OperatorBlocked,
             retry_after_secs: None,
             detail: format!(
                 "Sending to numbers of mobile operator `{operator_id}` is blocked on this gateway; ask the user for a number on another operator."
@@ -83,7 +79,7 @@ impl LimitRejection {
         let secs = retry_after_secs.max(1);
         Self::too_many(
             LimitKind::VerificationSends,
-            "max_send_attempts",
+            ErrorCode::MaxSendAttempts,
             Some(secs),
             format!(
                 "This verification has already sent as many codes as allowed; ask the user to enter a code already sent, or start a new verification in {secs} s."
@@ -95,34 +91,21 @@ impl LimitRejection {
     pub fn max_check_attempts() -> Self {
         Self::too_many(
             LimitKind::VerificationChecks,
-            "max_check_attempts",
+            ErrorCode::MaxCheckAttempts,
             None,
             "The code was entered wrongly too many times and this verification has failed; start a new verification to send a new code.".to_owned(),
         )
     }
 
-    /// The problem `title` for this code.
-    fn title(&self) -> &'static str {
-        match self.code {
-            "resend_cooldown" => "Too soon to send another code",
-            "phone_hourly_limit" => "Hourly limit for this phone reached",
-            "phone_daily_limit" => "Daily limit for this phone reached",
-            "ip_limit" => "Limit for this client IP reached",
-            "location_limit" => "Limit for this location reached",
-            "prefix_limit" => "Limit for this destination prefix reached",
-            "max_send_attempts" => "Verification send limit reached",
-            "max_check_attempts" => "Verification check attempts used up",
-            "country_blocked" => "Destination country blocked",
-            "operator_blocked" => "Destination operator blocked",
-            _ => "Limit reached",
-        }
+    /// The HTTP status: the code's.
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
     }
 }
 
 impl From<LimitRejection> for ApiError {
     fn from(r: LimitRejection) -> Self {
-        let title = r.title();
-        let err = ApiError::new(r.status, r.code, title, r.detail);
+        let err = ApiError::new(r.code, r.detail);
         match r.retry_after_secs {
             Some(secs) => err.with("retry_after", secs.max(1)),
             None => err,

@@ -67,12 +67,12 @@ async fn cooldown_boundary() {
         .expect("first send");
     let r = denied(admit(&l, &s, subject(p, None, "42"), T0 + 30_500).await);
     assert_eq!(
-        (r.code, r.kind, r.status.as_u16()),
+        (r.code.as_str(), r.kind, r.status().as_u16()),
         ("resend_cooldown", Some(LimitKind::ResendCooldown), 429)
     );
     assert_eq!(r.retry_after_secs, Some(30), "29.5 s rounds up to 30");
     let r = denied(admit(&l, &s, subject(p, None, "42"), T0 + 59_999).await);
-    assert_eq!(r.code, "resend_cooldown");
+    assert_eq!(r.code.as_str(), "resend_cooldown");
     assert_eq!(r.retry_after_secs, Some(1), "1 ms left rounds up to 1 s");
     admit(&l, &s, subject(p, None, "42"), T0 + 60_000)
         .await
@@ -94,7 +94,7 @@ async fn hourly_and_daily_windows_roll_over() {
     }
     let r = denied(send(T0 + 10 * SEC).await);
     assert_eq!(
-        (r.code, r.kind),
+        (r.code.as_str(), r.kind),
         ("phone_hourly_limit", Some(LimitKind::PhoneHour))
     );
     assert_eq!(
@@ -111,7 +111,7 @@ async fn hourly_and_daily_windows_roll_over() {
     }
     let r = denied(send(T0 + 2 * HOUR + 10 * SEC).await);
     assert_eq!(
-        (r.code, r.kind),
+        (r.code.as_str(), r.kind),
         ("phone_daily_limit", Some(LimitKind::PhoneDay))
     );
     assert_eq!(r.retry_after_secs, Some(22 * 3600 - 10));
@@ -140,7 +140,10 @@ async fn ip_limit_counts_per_address_and_ipv6_per_64() {
     .await
     .expect("2nd (mapped v4)");
     let r = denied(admit(&l, &s, subject("+79990000003", ip, "3"), T0 + MIN).await);
-    assert_eq!((r.code, r.kind), ("ip_limit", Some(LimitKind::IpHour)));
+    assert_eq!(
+        (r.code.as_str(), r.kind),
+        ("ip_limit", Some(LimitKind::IpHour))
+    );
     assert_eq!(r.retry_after_secs, Some(3540));
     admit(
         &l,
@@ -179,7 +182,7 @@ async fn ip_limit_counts_per_address_and_ipv6_per_64() {
         )
         .await,
     );
-    assert_eq!(r.code, "ip_limit", "same /64 shares the budget");
+    assert_eq!(r.code.as_str(), "ip_limit", "same /64 shares the budget");
     admit(
         &l,
         &s,
@@ -205,7 +208,7 @@ async fn location_limit_per_minute() {
         .expect("2nd");
     let r = denied(admit(&l, &s, subject("+79990000003", None, "42"), T0 + 20 * SEC).await);
     assert_eq!(
-        (r.code, r.kind),
+        (r.code.as_str(), r.kind),
         ("location_limit", Some(LimitKind::LocationMinute))
     );
     assert_eq!(r.retry_after_secs, Some(40));
@@ -247,7 +250,10 @@ async fn prefix_guard_limits_risky_prefixes_only() {
         .await
         .expect("2nd +882");
     let r = denied(admit(&l, &s, subject("+882100000003", None, "3"), T0 + MIN).await);
-    assert_eq!((r.code, r.kind), ("prefix_limit", Some(LimitKind::Prefix)));
+    assert_eq!(
+        (r.code.as_str(), r.kind),
+        ("prefix_limit", Some(LimitKind::Prefix))
+    );
     assert_eq!(r.retry_after_secs, Some(3540));
     assert!(r.detail.contains("+882 "), "names the prefix: {}", r.detail);
     admit(&l, &s, subject("+882340000001", None, "4"), T0 + MIN)
@@ -295,7 +301,10 @@ async fn rotating_ipv6_64s_inside_one_48_is_limited() {
         )
         .await,
     );
-    assert_eq!((r.code, r.kind), ("ip_limit", Some(LimitKind::IpHour)));
+    assert_eq!(
+        (r.code.as_str(), r.kind),
+        ("ip_limit", Some(LimitKind::IpHour))
+    );
     assert!(r.detail.contains("/48"), "{}", r.detail);
     // Another /48 has its own budget; IPv4 (and mapped IPv4) has no /48.
     admit(
@@ -342,7 +351,9 @@ async fn test_numbers_bypass_every_quota() {
             .expect("budgets untouched");
     }
     assert_eq!(
-        denied(admit(&l, &s, subject("+79990000009", None, "42"), T0).await).code,
+        denied(admit(&l, &s, subject("+79990000009", None, "42"), T0).await)
+            .code
+            .as_str(),
         "location_limit"
     );
 }
@@ -360,7 +371,7 @@ async fn a_refused_send_counts_nothing() {
         .await
         .expect("A at L");
     let r = denied(admit(&l, &s, subject("+79990000002", ip, "L"), T0).await);
-    assert_eq!(r.code, "location_limit");
+    assert_eq!(r.code.as_str(), "location_limit");
     // B's cooldown and the IP's budget were not spent by the refusal.
     admit(&l, &s, subject("+79990000002", ip, "M"), T0)
         .await
@@ -369,7 +380,9 @@ async fn a_refused_send_counts_nothing() {
         .await
         .expect("third IP send fits");
     assert_eq!(
-        denied(admit(&l, &s, subject("+79990000004", ip, "O"), T0).await).code,
+        denied(admit(&l, &s, subject("+79990000004", ip, "O"), T0).await)
+            .code
+            .as_str(),
         "ip_limit"
     );
 }
@@ -389,12 +402,17 @@ async fn country_allow_and_deny_lists() {
     l.check_geo(Some("kz")).expect("case-insensitive");
     let r = l.check_geo(Some("DE")).expect_err("not in the allow-list");
     assert_eq!(
-        (r.code, r.status.as_u16(), r.kind, r.retry_after_secs),
+        (
+            r.code.as_str(),
+            r.status().as_u16(),
+            r.kind,
+            r.retry_after_secs
+        ),
         ("country_blocked", 403, None, None)
     );
     assert!(r.detail.contains("DE"));
     assert_eq!(
-        l.check_geo(None).expect_err("unknown region").code,
+        l.check_geo(None).expect_err("unknown region").code.as_str(),
         "country_blocked"
     );
 
@@ -406,7 +424,7 @@ async fn country_allow_and_deny_lists() {
     l.check_geo(None)
         .expect("unknown region passes without an allow-list");
     assert_eq!(
-        l.check_geo(Some("DE")).expect_err("denied").code,
+        l.check_geo(Some("DE")).expect_err("denied").code.as_str(),
         "country_blocked"
     );
     limits(LimitsConfig::default())

@@ -4,6 +4,7 @@
 use super::support::Fakes;
 use e2e::{Gateway, artefact};
 use fake_providers::example_env;
+use fake_providers::http_receiver::{FAKE_SECRET, FakeReceiver};
 use fake_providers::telegram::Behaviour as TgBehaviour;
 use serde_json::json;
 
@@ -24,7 +25,7 @@ fn example_providers_config_checks() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for instance in ["telegram", "whatsapp", "sms", "mock"] {
+    for instance in ["telegram", "whatsapp", "sms", "http", "mock"] {
         assert!(
             stdout.contains(&format!("adapter {instance}: ")),
             "{stdout}"
@@ -67,6 +68,7 @@ fn check_config_refuses_the_example_without_its_secrets() {
 fn example_providers_config_serves_against_the_fakes() {
     let dir = tempfile::tempdir().unwrap();
     let fakes = Fakes::start();
+    let receiver = FakeReceiver::start(FAKE_SECRET);
     let example = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/providers.toml"),
     )
@@ -79,6 +81,7 @@ fn example_providers_config_serves_against_the_fakes() {
             .replace("http://127.0.0.1:18901", &fakes.twilio.base_url)
             .replace("http://127.0.0.1:18902", &fakes.telegram.base_url)
             .replace("http://127.0.0.1:18903", &fakes.whatsapp.base_url)
+            .replace("http://127.0.0.1:18904/sms", &receiver.url)
             .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"))
     });
     let list = gw.get("/v1/adapters");
@@ -89,7 +92,12 @@ fn example_providers_config_serves_against_the_fakes() {
         .filter(|a| a["health"]["up"] == true)
         .map(|a| a["name"].as_str().unwrap())
         .collect();
-    assert_eq!(up, ["telegram", "whatsapp", "sms", "mock"], "{}", list.text);
+    assert_eq!(
+        up,
+        ["telegram", "whatsapp", "sms", "http", "mock"],
+        "{}",
+        list.text
+    );
     // A location without channels takes the default route: Telegram first.
     let r = gw.put("/v1/locations/7", &json!({ "location_name": "Studio" }));
     assert!(r.status == 201 || r.status == 200, "{}", r.text);

@@ -1,4 +1,4 @@
-//! The credentials the three fake providers accept, and the environment variables
+//! The credentials the fake providers accept, and the environment variables
 //! `examples/providers.toml` reads them from: one place for the end-to-end tests, the
 //! `fake-providers` binary and the example's documentation to agree on.
 
@@ -22,5 +22,9 @@ pub fn example_env() -> Vec<(&'static str, String)> {
         ("WHATSAPP_ACCESS_TOKEN", whatsapp.access_token),
         ("WHATSAPP_APP_SECRET", whatsapp.app_secret),
         ("WHATSAPP_VERIFY_TOKEN", WHATSAPP_VERIFY_TOKEN.to_owned()),
+        (
+            "HTTP_ADAPTER_SIGNING_SECRET",
+            crate::http_receiver::FAKE_SECRET.to_owned(),
+        ),
     ]
 }

@@ -1,6 +1,7 @@
 //! Faithful fakes of the three providers the shipped adapters call, each an HTTP server
 //! on `127.0.0.1:0`: [`twilio`] (Programmable Messaging), [`telegram`] (Gateway API) and
-//! [`whatsapp`] (Cloud API). Each answers with its provider's documented shapes, refuses
+//! [`whatsapp`] (Cloud API), plus [`http_receiver`], an integrator's service behind the
+//! generic HTTP adapter. Each answers with its provider's documented shapes, refuses
 //! what the provider refuses, records every request, and records a *violation* for
 //! anything that shows the client spoke the protocol wrongly, so tests end by asserting
 //! `violations()` is empty. They also produce the provider's signed callbacks.
@@ -13,6 +14,7 @@
 //! configuration and the `fake-providers` binary agree on.
 
 pub mod accounts;
+pub mod http_receiver;
 pub mod server;
 pub mod telegram;
 pub mod twilio;

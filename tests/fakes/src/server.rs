@@ -15,6 +15,8 @@ pub struct Incoming {
     pub method: String,
     /// Path, without the query.
     pub path: String,
+    /// The query string, without `?` (`""` if none).
+    pub query: String,
     /// Headers, names lowercase.
     pub headers: Vec<(String, String)>,
     /// The raw body.
@@ -240,6 +242,7 @@ async fn handle<S: 'static, R: 'static>(
     let incoming = Incoming {
         method: req.method().to_string(),
         path: req.path().to_owned(),
+        query: req.query_string().to_owned(),
         headers: req
             .headers()
             .iter()

@@ -1,27 +1,20 @@
 //! Connection errors as problem+json: each says what to do next.
 
 use crate::connections::ConnectionError;
-use crate::error::ApiError;
-use actix_web::http::StatusCode;
+use crate::error::{ApiError, ErrorCode};
 use serde_json::json;
 
 /// `404 connection_not_found`.
 pub fn not_found(id: &str) -> ApiError {
     ApiError::new(
-        StatusCode::NOT_FOUND,
-        "connection_not_found",
-        "Connection not found",
+        ErrorCode::ConnectionNotFound,
         format!("No connection `{id}` exists; list them with GET /v1/connections."),
     )
 }
 
 /// `409 connection_in_use`, naming the locations.
 pub fn in_use(id: &str, locations: &[String]) -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        "connection_in_use",
-        "Connection in use",
-        format!(
+    ApiError::new(ErrorCode::ConnectionInUse, format!(
             "Connection `{id}` is listed in the channels of location(s) {}; remove it there first, or delete with ?force=true.",
             locations.join(", ")
         ),
@@ -35,9 +28,7 @@ pub fn problem(e: ConnectionError) -> ApiError {
         ConnectionError::NotFound(id) => not_found(&id),
         ConnectionError::Invalid { field, message } => ApiError::invalid_field(&field, message),
         ConnectionError::UnknownKind { kind, known } => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_adapter_kind",
-            "Unknown adapter kind",
+            ErrorCode::UnknownAdapterKind,
             format!(
                 "No adapter library of kind `{kind}` is loaded; loaded kinds: {}.",
                 if known.is_empty() {
@@ -51,9 +42,7 @@ pub fn problem(e: ConnectionError) -> ApiError {
         .with("known_kinds", json!(known)),
         ConnectionError::Settings { field, message } => {
             let err = ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_settings",
-                "The adapter refused the settings",
+                ErrorCode::InvalidSettings,
                 format!("The adapter refused these settings: {message}. Fix the setting it names."),
             );
             match field {
@@ -62,26 +51,20 @@ pub fn problem(e: ConnectionError) -> ApiError {
             }
         }
         ConnectionError::SecretsNotConfigured => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "secrets_not_configured",
-            "Secrets cannot be stored",
+            ErrorCode::SecretsNotConfigured,
             "These settings hold secrets, and the gateway has no key to encrypt them with: an operator must set GATEWAY__SECRETS__KEY (or [secrets] key_file) and restart.",
         ),
         ConnectionError::Unusable { id, message } => {
             tracing::warn!(connection = %id, error = %message, "connection unusable");
             ApiError::new(
-                StatusCode::CONFLICT,
-                "connection_unusable",
-                "Connection unusable",
+                ErrorCode::ConnectionUnusable,
                 format!(
                     "Connection `{id}` cannot be used: {message}. Fix its settings with PATCH, or the [secrets] keys."
                 ),
             )
         }
         ConnectionError::Conflict(id) => ApiError::new(
-            StatusCode::CONFLICT,
-            "connection_changed",
-            "Connection changed meanwhile",
+            ErrorCode::ConnectionChanged,
             format!("Connection `{id}` was changed by another request; read it again and retry."),
         ),
         ConnectionError::Store(e) => e.into(),

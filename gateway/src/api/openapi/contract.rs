@@ -8,29 +8,26 @@
 //! It works on the JSON form of the document: the additions are plain OpenAPI, written
 //! as the JSON a reader sees.
 
+use crate::error::ErrorCode;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-
-/// One error code: its stable name and its HTTP status.
-#[derive(Debug, Clone, Copy)]
-pub struct Code {
-    /// The `code` member (`verification_not_found`).
-    pub code: &'static str,
-    /// The HTTP status it is answered with.
-    pub status: u16,
-}
 
 /// Statuses the transport answers on any operation with a JSON request body: an
 /// unreadable body, one over `server.max_body_bytes`, or one that is not JSON.
 const BODY_STATUSES: [u16; 3] = [400, 413, 415];
 
-/// Adds the shared parts to `doc` (the document as JSON) for `codes`.
-pub fn complete(doc: &mut Value, codes: &[Code]) {
+/// Adds the shared parts to `doc` (the document as JSON) for `codes` (every code the
+/// gateway answers with: [`ErrorCode::ALL`]; schemathesis checks every problem body of
+/// the suite's run against this enum).
+pub fn complete(doc: &mut Value, codes: &[ErrorCode]) {
     let mut by_status: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
     for c in codes {
-        by_status.entry(c.status).or_default().push(c.code);
+        by_status
+            .entry(c.status().as_u16())
+            .or_default()
+            .push(c.as_str());
     }
-    let all: Vec<&str> = codes.iter().map(|c| c.code).collect();
+    let all: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
     doc["components"]["schemas"]["Problem"] = problem_schema(&all);
     doc["components"]["headers"]["Retry-After"] = json!({
         "description": "Seconds after which the same request may succeed.",
@@ -157,229 +154,3 @@ fn object<'a>(value: &'a mut Value, key: &str) -> &'a mut Map<String, Value> {
         .as_object_mut()
         .expect("an object")
 }
-
-/// Every error code the gateway answers with, and its status. Schemathesis checks every
-/// problem body of the suite's run against this enum, so a code missing here fails it.
-// TODO(architecture issue): generated from the one `ErrorCode` enum once it exists.
-pub const CODES: &[Code] = &[
-    Code {
-        code: "bad_request",
-        status: 400,
-    },
-    Code {
-        code: "invalid_json",
-        status: 400,
-    },
-    Code {
-        code: "invalid_phone",
-        status: 400,
-    },
-    Code {
-        code: "invalid_location_id",
-        status: 400,
-    },
-    Code {
-        code: "invalid_idempotency_key",
-        status: 400,
-    },
-    Code {
-        code: "malformed_callback",
-        status: 400,
-    },
-    Code {
-        code: "unauthorized",
-        status: 401,
-    },
-    Code {
-        code: "invalid_signature",
-        status: 401,
-    },
-    Code {
-        code: "country_blocked",
-        status: 403,
-    },
-    Code {
-        code: "operator_blocked",
-        status: 403,
-    },
-    Code {
-        code: "not_found",
-        status: 404,
-    },
-    Code {
-        code: "location_not_found",
-        status: 404,
-    },
-    Code {
-        code: "message_not_found",
-        status: 404,
-    },
-    Code {
-        code: "verification_not_found",
-        status: 404,
-    },
-    Code {
-        code: "adapter_not_found",
-        status: 404,
-    },
-    Code {
-        code: "callbacks_not_supported",
-        status: 404,
-    },
-    Code {
-        code: "method_not_allowed",
-        status: 405,
-    },
-    Code {
-        code: "notification_disabled",
-        status: 409,
-    },
-    Code {
-        code: "confirmation_not_required",
-        status: 409,
-    },
-    Code {
-        code: "idempotency_in_progress",
-        status: 409,
-    },
-    Code {
-        code: "idempotency_retry",
-        status: 409,
-    },
-    Code {
-        code: "verification_in_progress",
-        status: 409,
-    },
-    Code {
-        code: "token_consumed",
-        status: 409,
-    },
-    Code {
-        code: "verification_expired",
-        status: 410,
-    },
-    Code {
-        code: "payload_too_large",
-        status: 413,
-    },
-    Code {
-        code: "unsupported_media_type",
-        status: 415,
-    },
-    Code {
-        code: "validation_failed",
-        status: 422,
-    },
-    Code {
-        code: "custom_template_not_available",
-        status: 422,
-    },
-    Code {
-        code: "unknown_channel",
-        status: 422,
-    },
-    Code {
-        code: "message_too_long",
-        status: 422,
-    },
-    Code {
-        code: "render_failed",
-        status: 422,
-    },
-    Code {
-        code: "idempotency_key_reused",
-        status: 422,
-    },
-    Code {
-        code: "token_purpose_mismatch",
-        status: 422,
-    },
-    Code {
-        code: "token_location_mismatch",
-        status: 422,
-    },
-    Code {
-        code: "resend_cooldown",
-        status: 429,
-    },
-    Code {
-        code: "phone_hourly_limit",
-        status: 429,
-    },
-    Code {
-        code: "phone_daily_limit",
-        status: 429,
-    },
-    Code {
-        code: "ip_limit",
-        status: 429,
-    },
-    Code {
-        code: "location_limit",
-        status: 429,
-    },
-    Code {
-        code: "prefix_limit",
-        status: 429,
-    },
-    Code {
-        code: "max_send_attempts",
-        status: 429,
-    },
-    Code {
-        code: "max_check_attempts",
-        status: 429,
-    },
-    Code {
-        code: "provider_failed",
-        status: 502,
-    },
-    Code {
-        code: "no_provider",
-        status: 503,
-    },
-    Code {
-        code: "provider_throttled",
-        status: 503,
-    },
-    Code {
-        code: "store_unavailable",
-        status: 503,
-    },
-    Code {
-        code: "not_ready",
-        status: 503,
-    },
-    Code {
-        code: "connection_not_found",
-        status: 404,
-    },
-    Code {
-        code: "connection_changed",
-        status: 409,
-    },
-    Code {
-        code: "connection_in_use",
-        status: 409,
-    },
-    Code {
-        code: "connection_unusable",
-        status: 409,
-    },
-    Code {
-        code: "unknown_adapter_kind",
-        status: 422,
-    },
-    Code {
-        code: "invalid_settings",
-        status: 422,
-    },
-    Code {
-        code: "connection_not_allowed",
-        status: 422,
-    },
-    Code {
-        code: "secrets_not_configured",
-        status: 503,
-    },
-];

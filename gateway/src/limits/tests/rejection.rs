@@ -25,7 +25,7 @@ fn retry_after_rounds_up_to_whole_seconds() {
 fn limit_rejection_becomes_429_with_retry_after_header() {
     let err = ApiError::from(LimitRejection::max_send_attempts(0));
     assert_eq!(
-        (err.status.as_u16(), err.code, err.retry_after()),
+        (err.status.as_u16(), err.code.as_str(), err.retry_after()),
         (429, "max_send_attempts", Some(1))
     );
     let resp = err.error_response();
@@ -46,7 +46,7 @@ fn limit_rejection_becomes_429_with_retry_after_header() {
 fn blocks_and_check_attempts_carry_no_retry_after() {
     let r = LimitRejection::max_check_attempts();
     assert_eq!(
-        (r.kind, r.status.as_u16()),
+        (r.kind, r.status().as_u16()),
         (Some(LimitKind::VerificationChecks), 429)
     );
     let err = ApiError::from(r);
@@ -55,7 +55,7 @@ fn blocks_and_check_attempts_carry_no_retry_after() {
 
     let r = LimitRejection::operator_blocked("ru-pumping");
     assert_eq!(
-        (r.kind, r.code, r.status.as_u16()),
+        (r.kind, r.code.as_str(), r.status().as_u16()),
         (None, "operator_blocked", 403)
     );
     let err = ApiError::from(r);
@@ -117,7 +117,7 @@ async fn every_quota_code_renders_with_its_own_title() {
     ];
     for (subj, now, code) in cases {
         let err = ApiError::from(denied(admit(&l, &s, subj, now).await));
-        assert_eq!((err.code, err.status.as_u16()), (code, 429));
+        assert_eq!((err.code.as_str(), err.status.as_u16()), (code, 429));
         assert_ne!(err.title, "Limit reached", "{code} has a specific title");
         assert!(
             err.retry_after().is_some_and(|s| s >= 1),

@@ -1,5 +1,5 @@
 //! `fake-providers`: the three fake providers (Twilio, Telegram Gateway, WhatsApp Cloud
-//! API) on fixed loopback ports, so a person can run the gateway with
+//! API) and the generic HTTP adapter's receiver on fixed loopback ports, so a person can run the gateway with
 //! `examples/providers.toml` and try the real adapters by hand. Prints the base URLs and
 //! the environment the example needs, then every request the fakes receive (these are
 //! the "phones": codes included), until Ctrl-C.
@@ -8,6 +8,7 @@
 //! plain TCP forwarder to its fake: transparent to HTTP, a few lines of tokio.
 
 use clap::Parser;
+use fake_providers::http_receiver::{self, FakeReceiver};
 use fake_providers::telegram::FakeTelegram;
 use fake_providers::twilio::{FAKE_FROM, FakeAccount as TwilioAccount, FakeTwilio};
 use fake_providers::whatsapp::{FakeAccount as WhatsAppAccount, FakeWhatsApp};
@@ -29,6 +30,9 @@ struct Args {
     /// Address of the fake WhatsApp Cloud API.
     #[arg(long, default_value = "127.0.0.1:18903")]
     whatsapp: SocketAddr,
+    /// Address of the HTTP adapter's fake receiver (`url` = `http://{addr}/sms`).
+    #[arg(long, default_value = "127.0.0.1:18904")]
+    http: SocketAddr,
 }
 
 #[tokio::main]
@@ -37,10 +41,13 @@ async fn main() -> std::io::Result<()> {
     let twilio = FakeTwilio::start(TwilioAccount::default());
     let telegram = FakeTelegram::start(TELEGRAM_TOKEN);
     let whatsapp = FakeWhatsApp::start(WhatsAppAccount::default());
+    let receiver = FakeReceiver::start(http_receiver::FAKE_SECRET);
+    let receiver_base = receiver.url.trim_end_matches("/sms").to_owned();
     for (name, at, target) in [
         ("twilio", args.twilio, &twilio.base_url),
         ("telegram", args.telegram, &telegram.base_url),
         ("whatsapp", args.whatsapp, &whatsapp.base_url),
+        ("http", args.http, &receiver_base),
     ] {
         let listener = TcpListener::bind(at).await?;
         let target: SocketAddr = target
@@ -61,7 +68,7 @@ async fn main() -> std::io::Result<()> {
     }
     println!("Ctrl-C stops.");
     // How many requests and violations of each fake were printed already.
-    let mut shown = [0usize; 6];
+    let mut shown = [0usize; 8];
     let mut tick = tokio::time::interval(Duration::from_millis(300));
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
@@ -84,13 +91,19 @@ async fn main() -> std::io::Result<()> {
         for r in wa.iter().skip(shown[2]) {
             println!("whatsapp {} {}", r.path, r.body);
         }
+        let hr = receiver.requests();
+        for r in hr.iter().skip(shown[3]) {
+            let signed = if r.signed { "signed" } else { "BAD SIGNATURE" };
+            println!("http     {signed} {}", r.body);
+        }
         let violations = [
             twilio.violations(),
             telegram.violations(),
             whatsapp.violations(),
+            receiver.violations(),
         ];
         for (i, list) in violations.iter().enumerate() {
-            for v in list.iter().skip(shown[3 + i]) {
+            for v in list.iter().skip(shown[4 + i]) {
                 println!("VIOLATION {v}");
             }
         }
@@ -98,9 +111,11 @@ async fn main() -> std::io::Result<()> {
             tw.len(),
             tg.len(),
             wa.len(),
+            hr.len(),
             violations[0].len(),
             violations[1].len(),
             violations[2].len(),
+            violations[3].len(),
         ];
     }
     Ok(())

@@ -2,11 +2,45 @@
 //!
 //! Keys are configured only as SHA-256 hashes. API keys are long random strings, so a
 //! fast unsalted hash is adequate (as for GitHub or Stripe tokens) and keeps the check
-//! cheap on every request; operators must not pick short, guessable keys.
+//! cheap on every request; operators must not pick short, guessable keys. This module
+//! owns the `[auth]` section too, so configuration and checking share one place.
 
-use crate::config::ApiKeyConfig;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+/// `[auth]`: API keys.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Accepted keys, stored as hashes made by `gateway hash-key`.
+    pub api_keys: Vec<ApiKeyConfig>,
+}
+
+/// One accepted API key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyConfig {
+    /// A name for logs (`platform-prod`); never the key.
+    pub name: String,
+    /// `sha256:<64 hex>` as printed by `gateway hash-key`.
+    pub hash: String,
+}
+
+impl AuthConfig {
+    /// Checks every configured hash decodes; on failure, the config key and why.
+    pub fn validate(&self) -> Result<(), (String, &'static str)> {
+        for (i, key) in self.api_keys.iter().enumerate() {
+            if parse_hash(&key.hash).is_none() {
+                return Err((
+                    format!("auth.api_keys[{i}].hash"),
+                    "must be `sha256:` followed by 64 hex digits, as printed by `gateway hash-key`",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
 
 /// The configured keys, decoded once at start-up.
 #[derive(Debug, Clone, Default)]

@@ -7,7 +7,7 @@
 //! work. Answers that a retry might change (429, 5xx) release the key instead of being
 //! remembered.
 
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
 use crate::http::middleware::Caller;
 use crate::state::AppState;
 use crate::store::{Ns, get_json, to_json};
@@ -70,9 +70,7 @@ where
     };
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_idempotency_key",
-            "Invalid Idempotency-Key",
+            ErrorCode::InvalidIdempotencyKey,
             "An Idempotency-Key is 1 to 255 visible ASCII characters; a UUID is a good choice.",
         ));
     }
@@ -152,9 +150,7 @@ async fn replay(
         match record {
             Some(r) if r.fingerprint != fingerprint => {
                 return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "idempotency_key_reused",
-                    "Idempotency-Key reused with another request",
+                    ErrorCode::IdempotencyKeyReused,
                     "This Idempotency-Key was first used with a different body; use a new key for a new request.",
                 ));
             }
@@ -175,11 +171,7 @@ async fn replay(
             // The first request released the key (a retryable failure): it is free again,
             // but this request's caller asked for "the first response"; tell it to retry.
             None => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "idempotency_retry",
-                    "First attempt failed",
-                    "The first request with this Idempotency-Key failed with a retryable error; retry the request.",
+                return Err(ApiError::new(ErrorCode::IdempotencyRetry, "The first request with this Idempotency-Key failed with a retryable error; retry the request.",
                 )
                 .with("retry_after", 1));
             }
@@ -189,9 +181,7 @@ async fn replay(
             }
             Some(_) => {
                 return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "idempotency_in_progress",
-                    "Request with this key still running",
+                    ErrorCode::IdempotencyInProgress,
                     "A request with this Idempotency-Key is still being processed; retry shortly.",
                 )
                 .with("retry_after", 1));

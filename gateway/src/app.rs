@@ -1,10 +1,10 @@
 //! The route table and the middleware stack, shared by the server and the tests.
 
 use crate::api::{
-    adapters, connections, docs, locations, preview, readiness, system, verifications,
+    adapters, callbacks, connections, docs, locations, messages, preview, readiness, system,
+    verifications,
 };
 use crate::error::ApiError;
-use crate::flows::{callbacks, messages};
 use crate::http::deadline::body_deadline;
 use crate::http::json::BodyLimit;
 use crate::http::middleware::{observe, problem_safety_net, require_api_key};

@@ -7,14 +7,13 @@
 //! its history. Reports for messages we do not know are acknowledged and counted, so a
 //! provider never retries them forever. Not behind the API key: providers sign instead.
 
-use super::record::MessageRecord;
-use super::send::provider_ref;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
+use crate::flows::channels;
+use crate::flows::reports::apply_updates;
 use crate::state::AppState;
-use crate::store::{Ns, Write, to_json};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gateway_sdk::{CallbackError, CallbackRequest, StatusUpdate};
+use gateway_sdk::{CallbackError, CallbackRequest};
 use serde_json::json;
 
 /// The URL the provider called, as it signed it: the configured public URL (what we
@@ -46,15 +45,13 @@ pub async fn receive(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner();
-    let resolved = super::channels::resolve(&state, &name).await.map_err(|e| {
+    let resolved = channels::resolve(&state, &name).await.map_err(|e| {
         tracing::warn!(adapter = %name, error = %e, "callback for an unusable connection");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "connection_unusable", "Connection unusable",
-            format!("Connection `{name}` cannot verify callbacks now: {e}. An operator must fix its settings or the [secrets] keys."))
+        ApiError::new(ErrorCode::ConnectionUnavailable, format!("Connection `{name}` cannot verify callbacks now: {e}. An operator must fix its settings or the [secrets] keys."))
             .with("retry_after", 60)
     })?;
     let adapter = resolved.ok_or_else(|| {
-        ApiError::new(StatusCode::NOT_FOUND, "adapter_not_found", "Unknown adapter instance",
-            format!("No adapter instance or connection is named `{name}`; point the provider's callback URL at /v1/callbacks/<instance or connection id>."))
+        ApiError::new(ErrorCode::AdapterNotFound, format!("No adapter instance or connection is named `{name}`; point the provider's callback URL at /v1/callbacks/<instance or connection id>."))
     })?;
     let request = CallbackRequest {
         method: req.method().to_string(),
@@ -74,13 +71,10 @@ pub async fn receive(
     let outcome = adapter.parse_callback(&request).map_err(|e| match e {
         CallbackError::Signature { message } => {
             tracing::warn!(adapter = %name, reason = %message, "callback signature refused");
-            ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", "Callback signature refused",
-                format!("The callback's signature does not verify ({message}); check the credentials configured for `{name}`."))
+            ApiError::new(ErrorCode::InvalidSignature, format!("The callback's signature does not verify ({message}); check the credentials configured for `{name}`."))
         }
-        CallbackError::Malformed { message } => ApiError::new(StatusCode::BAD_REQUEST, "malformed_callback",
-            "Malformed callback", format!("The callback could not be parsed: {message}.")),
-        CallbackError::Unsupported => ApiError::new(StatusCode::NOT_FOUND, "callbacks_not_supported",
-            "Callbacks not supported", format!("Adapter instance `{name}` does not take callbacks.")),
+        CallbackError::Malformed { message } => ApiError::new(ErrorCode::MalformedCallback, format!("The callback could not be parsed: {message}.")),
+        CallbackError::Unsupported => ApiError::new(ErrorCode::CallbacksNotSupported, format!("Adapter instance `{name}` does not take callbacks.")),
         CallbackError::Internal { message } => {
             tracing::error!(adapter = %name, error = %message, "adapter failed parsing a callback");
             ApiError::internal()
@@ -97,62 +91,4 @@ pub async fn receive(
     }
     Ok(HttpResponse::Ok()
         .json(json!({ "received": outcome.updates.len(), "applied": applied, "unknown": unknown })))
-}
-
-/// Applies provider status updates for instance `name` (from a callback, or pushed by
-/// the adapter itself, see `flows::pushed`): each moves its message forward and lands in
-/// its history. Returns how many were applied and the updates that named unknown
-/// messages. `first` counts them in the delivery-report metric under `label` (a retry
-/// does not).
-pub(crate) async fn apply_updates(
-    state: &AppState,
-    name: &str,
-    label: &str,
-    updates: &[StatusUpdate],
-    first: bool,
-) -> Result<(usize, Vec<StatusUpdate>), ApiError> {
-    let mut applied = 0usize;
-    let mut unknown = Vec::new();
-    for update in updates {
-        if first {
-            state.metrics.record_delivery_report(label, update.status);
-        }
-        let now = state.now_ms();
-        let Some(message_id) = state
-            .store
-            .get(
-                Ns::ProviderRef,
-                &provider_ref(name, &update.provider_message_id),
-                now,
-            )
-            .await?
-        else {
-            unknown.push(update.clone());
-            tracing::info!(adapter = %name, status = update.status.as_str(), "delivery report for an unknown message acknowledged");
-            continue;
-        };
-        let at = update.at.unwrap_or_else(|| state.clock.now());
-        let detail = match (&update.error_code, &update.detail) {
-            (Some(c), Some(d)) => Some(format!("{c}: {d}")),
-            (Some(c), None) => Some(c.clone()),
-            (None, d) => d.clone(),
-        };
-        let apply = |cur: Option<&str>| match cur
-            .and_then(|s| serde_json::from_str::<MessageRecord>(s).ok())
-        {
-            Some(mut rec) => {
-                rec.apply(name, update.status, at, detail.clone());
-                // The record keeps its retention: re-stored with the same lifetime.
-                let expires = now + state.config.store.message_retention.as_millis() as i64;
-                (Write::Put(to_json(&rec), Some(expires)), ())
-            }
-            None => (Write::Keep, ()),
-        };
-        state
-            .store
-            .update(Ns::Message, &message_id, now, apply)
-            .await?;
-        applied += 1;
-    }
-    Ok((applied, unknown))
 }

@@ -1,10 +1,10 @@
 //! `POST /v1/messages` (the caller made the code) and `GET /v1/messages/{id}`.
 
-use super::Purpose;
-use super::idempotency;
-use super::record::MessageRecord;
-use super::send::{self, DispatchInput, SendInput};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
+use crate::flows::Purpose;
+use crate::flows::record::MessageRecord;
+use crate::flows::send::{self, DispatchInput, SendInput};
+use crate::http::idempotency;
 use crate::http::json::JsonBody;
 use crate::state::AppState;
 use crate::store::{Ns, get_json};
@@ -83,7 +83,9 @@ pub async fn create(
                 client_ip: input.client_ip,
                 verification_id: None,
                 code_ttl_secs: state.config.verification.ttl.as_secs(),
-                idempotency_key: key.clone().unwrap_or_else(|| super::record::new_id("snd")),
+                idempotency_key: key
+                    .clone()
+                    .unwrap_or_else(|| crate::flows::record::new_id("snd")),
             },
         )
         .await?;
@@ -108,11 +110,7 @@ pub async fn get(
     let record = get_json::<MessageRecord>(state.store.as_ref(), Ns::Message, &id, state.now_ms())
         .await?
         .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "message_not_found",
-                "Message not found",
-                format!("No message `{id}` is known; message records are kept for the configured retention."),
+            ApiError::new(ErrorCode::MessageNotFound, format!("No message `{id}` is known; message records are kept for the configured retention."),
             )
         })?;
     Ok(HttpResponse::Ok().json(record))

@@ -90,7 +90,7 @@ impl LocationCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::locations::{OnlineBooking, PhoneConfirmation};
+    use crate::locations::{OnlineBooking, PhoneConfirmation};
     use crate::render::TemplateKind;
 
     fn location(id: &str, name: &str) -> Location {
