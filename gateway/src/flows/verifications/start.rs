@@ -297,6 +297,9 @@ async fn create(
     state
         .metrics
         .record_verification(new.purpose.into(), VerificationOutcome::Started);
+    if !state.expiring_verifications.push(expires_at, id.clone()) {
+        tracing::debug!(verification = %id, "expiry watch full; its expiry is counted only if someone asks");
+    }
     Ok(Some(view(state, &sent, Some(&record))))
 }
 
