@@ -6,6 +6,7 @@ mod connections;
 mod input;
 mod operations;
 mod secret;
+mod verifications;
 
 use e2e::Gateway;
 use serde_json::{Value, json};
