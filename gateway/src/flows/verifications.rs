@@ -8,6 +8,7 @@
 //! within the resend cooldown and the send limit.
 
 use super::Purpose;
+use super::prepare;
 use super::record::{MessageRecord, new_id};
 use super::send::{self, DispatchInput};
 use super::tokens::{self, Claims};
@@ -139,7 +140,7 @@ pub async fn start(
     purpose: Purpose,
     client_ip: Option<IpAddr>,
 ) -> Result<(bool, Value), ApiError> {
-    let (location, phone) = send::resolve(state, location_id, phone, purpose).await?;
+    let (location, phone) = prepare::resolve(state, location_id, phone, purpose).await?;
     let cfg = &state.config.verification;
     let now = state.now_ms();
     let pkey = pending_key(&location.location_id, &phone.e164, purpose);
@@ -182,7 +183,7 @@ pub async fn start(
             ApiError::internal()
         })?;
         let code = state.secret.derive_code(&salt, existing.code_length);
-        let prepared = send::prepare_resolved(state, location, phone, &code).await?;
+        let prepared = prepare::prepare_resolved(state, location, phone, &code).await?;
         let ttl_left = ((existing.expires_at - now).max(0) as u64) / 1000;
         let record = send::dispatch(
             state,
@@ -304,7 +305,7 @@ async fn create(
     let salt = random_bytes();
     let code = state.secret.derive_code(&salt, cfg.code_length);
     let expires_at = now + cfg.ttl.as_millis() as i64;
-    let prepared = send::prepare_resolved(state, location, phone, &code).await?;
+    let prepared = prepare::prepare_resolved(state, location, phone, &code).await?;
     let v = Verification {
         id: id.clone(),
         location_id: prepared.location.location_id.clone(),
@@ -526,7 +527,7 @@ pub async fn check_by_subject(
     code: &str,
 ) -> Result<Value, ApiError> {
     let location = state.location(location_id).await?;
-    let phone = send::parse_phone(phone, location.country.as_deref())?;
+    let phone = prepare::parse_phone(phone, location.country.as_deref())?;
     let pkey = pending_key(&location.location_id, &phone.e164, purpose);
     match state
         .store
