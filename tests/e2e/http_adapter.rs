@@ -2,7 +2,8 @@
 //! and POSTs signed JSON to a receiver on 127.0.0.1 — the fake receiver (actix-web,
 //! checking signatures with the Standard Webhooks project's library) and the Python
 //! receiver printed in docs/adapters/http.md, extracted from the page and run with
-//! `python3`, so the documentation cannot drift from the adapter.
+//! `python3`, so the documentation cannot drift from the adapter — and as a connection
+//! made through the API, whose signing secret stays write-only.
 
 use e2e::{Gateway, config, free_port};
 use fake_providers::http_receiver::{Behaviour, FAKE_SECRET, FakeReceiver};
@@ -252,4 +253,80 @@ fn the_python_receiver_in_the_docs_verifies_the_adapter() {
         printed, "to +7999***, 1 segment(s)\n",
         "one message reached the route"
     );
+}
+
+#[test]
+fn an_http_connection_made_through_the_api_keeps_its_secret_write_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeReceiver::start(FAKE_SECRET);
+    let env = [(
+        "GATEWAY__SECRETS__KEY",
+        "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=",
+    )];
+    let gw = Gateway::start_on_own_port(dir.path(), &env, |port| {
+        config(&format!(
+            "[server]\npublic_url = \"http://127.0.0.1:{port}\"\n\n\
+             [connections]\nlibraries = [\"libadapter_http.so\"]\nrecheck = \"0s\"\n"
+        ))
+    });
+    let secret_part = FAKE_SECRET.trim_start_matches("whsec_");
+    let create = |secret: &str| {
+        gw.post(
+            "/v1/connections",
+            &json!({ "kind": "http", "name": "Salon SMS hook", "location_id": "3",
+                     "settings": { "url": fake.url, "signing_secret": secret } }),
+        )
+    };
+    let short = create("whsec_c2hvcnQ=");
+    assert_eq!(
+        short.problem(422, "invalid_settings")["field"],
+        "settings.signing_secret",
+        "{}",
+        short.text
+    );
+    let r = create(FAKE_SECRET);
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        r.json["secret_settings"],
+        json!(["signing_secret"]),
+        "{}",
+        r.text
+    );
+    assert!(
+        !r.text.contains(secret_part),
+        "the secret came back: {}",
+        r.text
+    );
+    let id = r.json["id"].as_str().unwrap().to_owned();
+    location(&gw, "3", &[&id]);
+
+    let sent = send(&gw, "3", "+79991234567");
+    assert_eq!(sent["adapter"], id.as_str(), "{sent}");
+    let accepted = fake.accepted();
+    let callback_url = format!("{}/v1/callbacks/{id}", gw.base);
+    assert_eq!(
+        accepted[0].callback_url.as_deref(),
+        Some(callback_url.as_str())
+    );
+    let report = fake
+        .report(&accepted[0].id, "delivered", now(), None)
+        .unwrap();
+    let r = gw.send_to("POST", &callback_url, &report.headers, report.body);
+    assert_eq!(
+        (r.status, &r.json["applied"]),
+        (200, &json!(1)),
+        "{}",
+        r.text
+    );
+
+    let shown = gw.get(&format!("/v1/connections/{id}"));
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    assert!(!shown.text.contains(secret_part), "{}", shown.text);
+    assert!(!gw.log().contains(secret_part), "the secret is logged");
+    for entry in std::fs::read_dir(&gw.data_dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(secret_part), "the secret is stored in clear");
+    }
+    assert_eq!(fake.violations(), Vec::<String>::new());
 }

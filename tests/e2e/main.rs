@@ -7,6 +7,7 @@ mod connections;
 mod contract;
 mod defects;
 mod durability;
+mod fake_controls;
 mod flows;
 mod foundation;
 mod http_adapter;

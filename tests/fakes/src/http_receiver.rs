@@ -41,8 +41,10 @@ pub enum Behaviour {
         /// `Retry-After` in seconds.
         retry_after: Option<u64>,
     },
-    /// Answer only after this long.
+    /// Answer only after this long, and then with an empty object (not an acceptance).
     Stall(Duration),
+    /// Accept, but answer only after this long.
+    Slow(Duration),
     /// `200` with a body that is not the documented JSON.
     Malformed,
 }

@@ -1,7 +1,8 @@
 //! Faithful fakes of the three providers the shipped adapters call, each an HTTP server
 //! on `127.0.0.1:0`: [`twilio`] (Programmable Messaging), [`telegram`] (Gateway API) and
 //! [`whatsapp`] (Cloud API), plus [`http_receiver`], an integrator's service behind the
-//! generic HTTP adapter. Each answers with its provider's documented shapes, refuses
+//! generic HTTP adapter. [`control`] serves switches that make each fake refuse, fail, be
+//! slow or report delivery, for trying fallback by hand. Each answers with its provider's documented shapes, refuses
 //! what the provider refuses, records every request, and records a *violation* for
 //! anything that shows the client spoke the protocol wrongly, so tests end by asserting
 //! `violations()` is empty. They also produce the provider's signed callbacks.
@@ -14,6 +15,7 @@
 //! configuration and the `fake-providers` binary agree on.
 
 pub mod accounts;
+pub mod control;
 pub mod http_receiver;
 pub mod server;
 pub mod telegram;

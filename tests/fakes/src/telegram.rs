@@ -179,6 +179,16 @@ impl FakeTelegram {
         sent.last().map(|(_, m)| m.code.clone())
     }
 
+    /// The `request_id` of the message accepted last, if any.
+    pub fn last_request_id(&self) -> Option<String> {
+        self.lock()
+            .0
+            .sent
+            .keys()
+            .max_by_key(|id| id_number(id))
+            .cloned()
+    }
+
     /// A signed report that the message accepted as `request_id` reached `status`
     /// (`sent`, `delivered`, `read`, `expired`, `revoked`) at `timestamp`.
     pub fn report(&self, request_id: &str, status: &str, timestamp: i64) -> Option<SignedReport> {

@@ -58,6 +58,8 @@ pub enum Behaviour {
     ServerError,
     /// Never answers (until the fake is dropped).
     Stall,
+    /// Accepts, but answers only after this long.
+    Slow(std::time::Duration),
     /// 201 whose JSON body is cut off mid-way.
     Malformed,
 }

@@ -267,6 +267,17 @@ impl FakeWhatsApp {
         sent.last().map(|(_, (_, code))| code.clone())
     }
 
+    /// The id of the message accepted last, if any.
+    pub fn last_message_id(&self) -> Option<String> {
+        let guard = self.lock();
+        guard
+            .0
+            .sent
+            .keys()
+            .max_by_key(|id| id.rsplit('.').next().and_then(|n| n.parse::<u64>().ok()))
+            .cloned()
+    }
+
     /// A signed notification that accepted message `message_id` reached `status`
     /// (`sent`, `delivered`, `read`, `failed` with `error`) at `timestamp`.
     pub fn status_webhook(

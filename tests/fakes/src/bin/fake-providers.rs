@@ -1,19 +1,23 @@
 //! `fake-providers`: the three fake providers (Twilio, Telegram Gateway, WhatsApp Cloud
-//! API) and the generic HTTP adapter's receiver on fixed loopback ports, so a person can run the gateway with
-//! `examples/providers.toml` and try the real adapters by hand. Prints the base URLs and
-//! the environment the example needs, then every request the fakes receive (these are
-//! the "phones": codes included), until Ctrl-C.
+//! API) and the generic HTTP adapter's receiver on fixed loopback ports, so a person can
+//! run the gateway with `examples/providers.toml` and try the real adapters by hand, plus
+//! the control server ([`fake_providers::control`]) whose switches make a fake refuse,
+//! fail, be slow or send a delivery report. Prints the base URLs and the environment the
+//! example needs, then every request the fakes receive (these are the "phones": codes
+//! included), until Ctrl-C.
 //!
 //! The fakes bind `127.0.0.1:0` (that is all their API offers), so each fixed port is a
 //! plain TCP forwarder to its fake: transparent to HTTP, a few lines of tokio.
 
 use clap::Parser;
+use fake_providers::control::{ControlServer, Fakes};
 use fake_providers::http_receiver::{self, FakeReceiver};
 use fake_providers::telegram::FakeTelegram;
 use fake_providers::twilio::{FAKE_FROM, FakeAccount as TwilioAccount, FakeTwilio};
 use fake_providers::whatsapp::{FakeAccount as WhatsAppAccount, FakeWhatsApp};
 use fake_providers::{TELEGRAM_TOKEN, example_env};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 
@@ -33,15 +37,31 @@ struct Args {
     /// Address of the HTTP adapter's fake receiver (`url` = `http://{addr}/sms`).
     #[arg(long, default_value = "127.0.0.1:18904")]
     http: SocketAddr,
+    /// Address of the control server (switches: refuse, fail, slow, accept, report).
+    #[arg(long, default_value = "127.0.0.1:18900")]
+    control: SocketAddr,
+    /// The gateway's base URL, where WhatsApp reports go (`/v1/callbacks/whatsapp`).
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    gateway: String,
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let twilio = FakeTwilio::start(TwilioAccount::default());
-    let telegram = FakeTelegram::start(TELEGRAM_TOKEN);
-    let whatsapp = FakeWhatsApp::start(WhatsAppAccount::default());
-    let receiver = FakeReceiver::start(http_receiver::FAKE_SECRET);
+    let fakes = Arc::new(Fakes {
+        twilio: FakeTwilio::start(TwilioAccount::default()),
+        telegram: FakeTelegram::start(TELEGRAM_TOKEN),
+        whatsapp: FakeWhatsApp::start(WhatsAppAccount::default()),
+        http: FakeReceiver::start(http_receiver::FAKE_SECRET),
+        gateway: args.gateway.clone(),
+    });
+    let Fakes {
+        twilio,
+        telegram,
+        whatsapp,
+        http: receiver,
+        ..
+    } = &*fakes;
     let receiver_base = receiver.url.trim_end_matches("/sms").to_owned();
     for (name, at, target) in [
         ("twilio", args.twilio, &twilio.base_url),
@@ -57,6 +77,11 @@ async fn main() -> std::io::Result<()> {
         tokio::spawn(forward(listener, target));
         println!("fake {name:<9} http://{at}");
     }
+    let control = ControlServer::start(args.control, Arc::clone(&fakes));
+    println!(
+        "switches      {} (GET it for the list; e.g. curl -X POST {}/telegram/refuse)",
+        control.base_url, control.base_url
+    );
     println!(
         "twilio account {} sender {FAKE_FROM}; whatsapp phone_number_id {}",
         TwilioAccount::default().account_sid,

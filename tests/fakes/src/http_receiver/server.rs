@@ -168,7 +168,7 @@ pub(super) fn process(state: &mut State, log: &mut Log<Received>, req: &Incoming
         .or_else(|| state.per_phone.get(&body.to).cloned())
         .unwrap_or_else(|| state.default.clone());
     match behaviour {
-        Behaviour::Accept => {
+        Behaviour::Accept | Behaviour::Slow(_) => {
             let id = format!("hr_{}", state.accepted.len() + 1);
             state.accepted.push(Accepted {
                 id: id.clone(),
@@ -178,7 +178,11 @@ pub(super) fn process(state: &mut State, log: &mut Log<Received>, req: &Incoming
                 callback_url: body.callback_url,
             });
             let answer = serde_json::json!({ "id": id, "status": "queued" });
-            Reply::json(200, answer.to_string())
+            let reply = Reply::json(200, answer.to_string());
+            match behaviour {
+                Behaviour::Slow(delay) => reply.after(delay),
+                _ => reply,
+            }
         }
         Behaviour::Answer {
             status,

@@ -179,7 +179,7 @@ fn process(st: &mut State, log: &mut Log<ReceivedRequest>, req: &Incoming) -> Re
     let sid = format!("SM{:032x}", st.sid_seed.wrapping_add(log.len() as u128));
     let account_sid = st.account.account_sid.clone();
     match behaviour {
-        Behaviour::Accept => {
+        Behaviour::Accept | Behaviour::Slow(_) => {
             st.accepted.push(AcceptedMessage {
                 sid: sid.clone(),
                 to: msg.to.clone(),
@@ -187,7 +187,11 @@ fn process(st: &mut State, log: &mut Log<ReceivedRequest>, req: &Incoming) -> Re
                 messaging_service_sid: msg.messaging_service_sid.clone(),
                 status_callback: msg.status_callback.clone(),
             });
-            json_reply(201, &created_message(&account_sid, &sid, &msg))
+            let reply = json_reply(201, &created_message(&account_sid, &sid, &msg));
+            match behaviour {
+                Behaviour::Slow(delay) => reply.after(delay),
+                _ => reply,
+            }
         }
         Behaviour::Error(code) => {
             let (status, message) =

@@ -1,0 +1,160 @@
+//! Checking a typed code: one atomic store update decides it where the record is.
+
+use super::model::{Status, Verification, not_found, pending_key, to_time};
+use crate::clock::rfc3339;
+use crate::error::{ApiError, ErrorCode};
+use crate::flows::Purpose;
+use crate::flows::record::new_id;
+use crate::flows::prepare;
+use crate::flows::tokens::{self, Claims};
+use crate::limits::LimitRejection;
+use crate::metrics::{CheckResult, VerificationOutcome};
+use crate::secret::ServerSecret;
+use crate::state::AppState;
+use crate::store::{Decision, Millis, Ns, Write, to_json};
+use serde_json::{Value, json};
+
+/// What a check concluded.
+enum Checked {
+    Approved(Box<Verification>),
+    Wrong(u32),
+    UsedUp,
+    Expired,
+    Gone,
+}
+
+/// Decides a check against the stored verification `cur`: the outcome, what to write,
+/// and the verification if it has ended (approved or out of attempts), whose pending
+/// slot must then be freed.
+fn decide_check(
+    cur: Option<&str>,
+    secret: &ServerSecret,
+    code: &str,
+    now: Millis,
+) -> (Checked, Write, Option<Verification>) {
+    let Some(mut v) = Verification::parse(cur) else {
+        return (Checked::Gone, Write::Keep, None);
+    };
+    let keep_until = v.keep_until();
+    match v.status {
+        Status::Pending if now >= v.expires_at => (Checked::Expired, Write::Keep, None),
+        Status::Pending if secret.code_matches(&v.id, code, &v.code_hash) => {
+            v.status = Status::Approved;
+            let write = Write::Put(to_json(&v), keep_until);
+            (Checked::Approved(Box::new(v.clone())), write, Some(v))
+        }
+        Status::Pending => {
+            v.attempts_left = v.attempts_left.saturating_sub(1);
+            if v.attempts_left == 0 {
+                v.status = Status::Failed;
+                let write = Write::Put(to_json(&v), keep_until);
+                (Checked::UsedUp, write, Some(v))
+            } else {
+                let write = Write::Put(to_json(&v), keep_until);
+                (Checked::Wrong(v.attempts_left), write, None)
+            }
+        }
+        // Out of attempts earlier: make sure the slot is free.
+        Status::Failed => (Checked::UsedUp, Write::Keep, Some(v)),
+        Status::Approved | Status::Cancelled => (Checked::Gone, Write::Keep, None),
+    }
+}
+
+/// Checks a code against a verification.
+pub async fn check(state: &AppState, id: &str, code: &str) -> Result<Value, ApiError> {
+    let now = state.now_ms();
+    // The decision runs where the record is (one store round trip), and frees the
+    // pending slot in the same step when the verification ends. It may run more than
+    // once; the last run's outcome is the one that was written.
+    let (secret, code) = (state.secret.clone(), code.to_owned());
+    let decide = move |cur: Option<&str>| {
+        let (outcome, write, ended) = decide_check(cur, &secret, &code, now);
+        let also_delete = match ended {
+            Some(v) => vec![(Ns::PendingVerification, v.pending_key())],
+            None => Vec::new(),
+        };
+        (Decision { write, also_delete }, outcome)
+    };
+    let outcome = state
+        .store
+        .update_owned(Ns::Verification, id, now, decide)
+        .await?;
+    match outcome {
+        Checked::Approved(v) => approved(state, &v, now),
+        Checked::Wrong(left) => {
+            state
+                .metrics
+                .record_verification_check(CheckResult::WrongCode);
+            Ok(json!({ "id": id, "status": "pending", "attempts_left": left }))
+        }
+        Checked::UsedUp => {
+            state
+                .metrics
+                .record_verification_check(CheckResult::MaxAttempts);
+            Err(state.reject(LimitRejection::max_check_attempts()))
+        }
+        Checked::Expired => {
+            state
+                .metrics
+                .record_verification_check(CheckResult::Expired);
+            Err(ApiError::new(
+                ErrorCode::VerificationExpired,
+                "The code has expired; start a new verification to send a new code.",
+            ))
+        }
+        Checked::Gone => Err(not_found(
+            "No pending verification has this id (unknown, already approved or cancelled); start a new verification.",
+        )),
+    }
+}
+
+/// Counts an approval and issues its token.
+fn approved(state: &AppState, v: &Verification, now: Millis) -> Result<Value, ApiError> {
+    state
+        .metrics
+        .record_verification_check(CheckResult::Approved);
+    state
+        .metrics
+        .record_verification(v.purpose.into(), VerificationOutcome::Approved);
+    let now_secs = now / 1000;
+    let exp = now_secs + state.config.verification.token_ttl.as_secs() as i64;
+    let claims = Claims {
+        jti: new_id("tok"),
+        vid: v.id.clone(),
+        loc: v.location_id.clone(),
+        phone: v.phone.clone(),
+        purpose: v.purpose,
+        iat: now_secs,
+        exp,
+    };
+    let token = tokens::issue(&state.secret.token_key(), &claims);
+    Ok(json!({
+        "id": v.id,
+        "status": "approved",
+        "token": token,
+        "token_expires_at": rfc3339(to_time(exp * 1000)),
+    }))
+}
+
+/// Checks by location, phone and purpose instead of id.
+pub async fn check_by_subject(
+    state: &AppState,
+    location_id: &str,
+    phone: &str,
+    purpose: Purpose,
+    code: &str,
+) -> Result<Value, ApiError> {
+    let location = state.location(location_id).await?;
+    let phone = prepare::parse_phone(phone, location.country.as_deref())?;
+    let pkey = pending_key(&location.location_id, &phone.e164, purpose);
+    match state
+        .store
+        .get(Ns::PendingVerification, &pkey, state.now_ms())
+        .await?
+    {
+        Some(id) => check(state, &id, code).await,
+        None => Err(not_found(
+            "No pending verification exists for this location, phone and purpose; start one with POST /v1/verifications.",
+        )),
+    }
+}

@@ -1,0 +1,175 @@
+//! The stored verification, its status, and what the API shows of it.
+
+use crate::clock::rfc3339;
+use crate::error::{ApiError, ErrorCode};
+use crate::flows::Purpose;
+use crate::flows::record::MessageRecord;
+use crate::state::AppState;
+use crate::store::{Millis, Ns, get_json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// Where a verification stands. Expiry is mostly derived from time: a `pending`
+/// verification past its `expires_at` is shown as `expired`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Sent (or being sent) and waiting for the right code.
+    Pending,
+    /// The right code was checked; a token was issued.
+    Approved,
+    /// The check attempts were used up.
+    Failed,
+    /// The platform cancelled it.
+    Cancelled,
+}
+
+impl Status {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Approved => "approved",
+            Status::Failed => "failed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A stored verification. Holds no code: only the salt it is derived from and its
+/// keyed hash.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Verification {
+    /// `ver_…`.
+    pub id: String,
+    /// Location id.
+    pub location_id: String,
+    /// Recipient, E.164 (kept to re-send and to match checks; never returned in full).
+    pub phone: String,
+    /// What the code is for.
+    pub purpose: Purpose,
+    /// Where it stands (expiry is derived from time).
+    pub status: Status,
+    /// Hex salt the code is derived from.
+    pub salt: String,
+    /// Digits in the code.
+    pub code_length: u8,
+    /// Keyed hash of the code.
+    pub code_hash: String,
+    /// Checks left.
+    pub attempts_left: u32,
+    /// Sends so far.
+    pub sends: u32,
+    /// When it was created (ms).
+    pub created_at: Millis,
+    /// When the code stops being checkable (ms).
+    pub expires_at: Millis,
+    /// When the code was last sent (ms).
+    pub last_sent_at: Millis,
+    /// Adapter instance of the last send.
+    pub adapter: String,
+    /// Channel of the last send.
+    pub channel: String,
+    /// The last message record id.
+    pub message_id: String,
+}
+
+impl Verification {
+    /// Reads a stored value; `None` if absent or unreadable.
+    pub(super) fn parse(stored: Option<&str>) -> Option<Self> {
+        stored.and_then(|s| serde_json::from_str(s).ok())
+    }
+
+    /// Pending and not yet past its expiry at `now`.
+    pub(super) fn is_live(&self, now: Millis) -> bool {
+        self.status == Status::Pending && now < self.expires_at
+    }
+
+    /// How long the record is kept: a while past expiry, so a late check gets
+    /// `410`/`429` instead of `404`.
+    pub(super) fn keep_until(&self) -> Option<Millis> {
+        Some(self.expires_at + KEEP_AFTER_EXPIRY_MS)
+    }
+
+    /// The key of its "one pending verification per location, phone and purpose" slot.
+    pub(super) fn pending_key(&self) -> String {
+        pending_key(&self.location_id, &self.phone, self.purpose)
+    }
+}
+
+/// How long a finished or expired verification is still remembered (so a late check
+/// gets `410`/`429` instead of `404`).
+pub(super) const KEEP_AFTER_EXPIRY_MS: i64 = 3_600_000;
+
+/// The pending slot's key for a location, phone and purpose.
+pub(super) fn pending_key(location_id: &str, phone: &str, purpose: Purpose) -> String {
+    format!("{location_id}:{phone}:{}", purpose.as_str())
+}
+
+pub(super) fn not_found(detail: &str) -> ApiError {
+    ApiError::new(ErrorCode::VerificationNotFound, detail.to_owned())
+}
+
+/// The public view of a verification (never the code, phone masked).
+pub fn view(state: &AppState, v: &Verification, message: Option<&MessageRecord>) -> Value {
+    let now = state.now_ms();
+    let status = if v.status == Status::Pending && now >= v.expires_at {
+        "expired"
+    } else {
+        v.status.as_str()
+    };
+    let cooldown = state.limits.resend_cooldown().as_millis() as i64;
+    let mut out = json!({
+        "id": v.id,
+        "status": status,
+        "location_id": v.location_id,
+        "phone": crate::phone::mask(&v.phone),
+        "purpose": v.purpose,
+        "channel": v.channel,
+        "adapter": v.adapter,
+        "expires_at": rfc3339(to_time(v.expires_at)),
+        "resend_available_at": rfc3339(to_time(v.last_sent_at + cooldown)),
+        "attempts_left": v.attempts_left,
+        "sends": v.sends,
+        "sends_left": state.config.verification.max_sends.saturating_sub(v.sends),
+        "message_id": v.message_id,
+        "created_at": rfc3339(to_time(v.created_at)),
+    });
+    if let Some(m) = message {
+        out["message"] = serde_json::to_value(m).unwrap_or_default();
+    }
+    out
+}
+
+/// Unix milliseconds as a time.
+pub(super) fn to_time(ms: Millis) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Loads a verification by id.
+pub async fn load(state: &AppState, id: &str) -> Result<Option<Verification>, ApiError> {
+    Ok(
+        get_json::<Verification>(state.store.as_ref(), Ns::Verification, id, state.now_ms())
+            .await?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_keep_their_wire_names() {
+        for s in [
+            Status::Pending,
+            Status::Approved,
+            Status::Failed,
+            Status::Cancelled,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            let back: Status = serde_json::from_value(json!(s.as_str())).unwrap();
+            assert_eq!(back, s);
+        }
+    }
+}
