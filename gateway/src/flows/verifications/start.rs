@@ -7,8 +7,8 @@
 use super::model::{Status, Verification, not_found, pending_key, view};
 use crate::error::{ApiError, ErrorCode};
 use crate::flows::Purpose;
-use crate::flows::record::new_id;
 use crate::flows::prepare;
+use crate::flows::record::new_id;
 use crate::flows::send::{self, DispatchInput};
 use crate::limits::LimitRejection;
 use crate::locations::Location;
