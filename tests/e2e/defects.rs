@@ -7,6 +7,7 @@ mod input;
 mod operations;
 mod outage;
 mod secret;
+mod verifications;
 
 use e2e::Gateway;
 use serde_json::{Value, json};

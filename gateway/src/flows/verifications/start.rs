@@ -228,11 +228,14 @@ async fn create(
     let claimed = state
         .store
         .put_if_absent_with(
+            // The slot outlives the code as long as the verification does, so a check
+            // by phone after expiry finds it and answers 410 like a check by id (a
+            // start finds it stale and clears it).
             PutItem {
                 ns: Ns::PendingVerification,
                 key: new.pkey.to_owned(),
                 value: id.clone(),
-                expires_at: Some(expires_at),
+                expires_at: keep_until,
             },
             vec![PutItem {
                 ns: Ns::Verification,
@@ -277,7 +280,10 @@ async fn create(
     let record = match dispatched {
         Ok(r) => r,
         Err(e) => {
-            // Nothing was sent: leave no verification behind.
+            // Nothing was sent: leave no verification behind (it failed).
+            state
+                .metrics
+                .record_verification(new.purpose.into(), VerificationOutcome::Failed);
             state
                 .store
                 .delete(Ns::Verification, &id, state.now_ms())
@@ -349,7 +355,12 @@ mod tests {
             slot_of(&verification(Status::Pending, 1), 601_000),
             Slot::Stale
         );
-        for ended in [Status::Approved, Status::Failed, Status::Cancelled] {
+        for ended in [
+            Status::Approved,
+            Status::Failed,
+            Status::Cancelled,
+            Status::Expired,
+        ] {
             assert_eq!(slot_of(&verification(ended, 1), 2_000), Slot::Stale);
         }
     }
