@@ -5,6 +5,7 @@
 mod connections;
 mod input;
 mod operations;
+mod outage;
 mod secret;
 mod verifications;
 

@@ -4,8 +4,8 @@ use super::model::{Status, Verification, count_expired, not_found, pending_key, 
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ErrorCode};
 use crate::flows::Purpose;
+use crate::flows::prepare;
 use crate::flows::record::new_id;
-use crate::flows::send;
 use crate::flows::tokens::{self, Claims};
 use crate::limits::{LimitRejection, secs_ceil};
 use crate::metrics::{CheckResult, VerificationOutcome};
@@ -217,7 +217,7 @@ pub async fn check_by_subject(
     code: &str,
 ) -> Result<Value, ApiError> {
     let location = state.location(location_id).await?;
-    let phone = send::parse_phone(phone, location.country.as_deref())?;
+    let phone = prepare::parse_phone(phone, location.country.as_deref())?;
     let pkey = pending_key(&location.location_id, &phone.e164, purpose);
     match state
         .store

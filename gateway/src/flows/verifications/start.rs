@@ -7,6 +7,7 @@
 use super::model::{Status, Verification, not_found, pending_key, view};
 use crate::error::{ApiError, ErrorCode};
 use crate::flows::Purpose;
+use crate::flows::prepare;
 use crate::flows::record::new_id;
 use crate::flows::send::{self, DispatchInput};
 use crate::limits::LimitRejection;
@@ -27,7 +28,7 @@ pub async fn start(
     purpose: Purpose,
     client_ip: Option<IpAddr>,
 ) -> Result<(bool, Value), ApiError> {
-    let (location, phone) = send::resolve(state, location_id, phone, purpose).await?;
+    let (location, phone) = prepare::resolve(state, location_id, phone, purpose).await?;
     let now = state.now_ms();
     let pkey = pending_key(&location.location_id, &phone.e164, purpose);
     // Usually nothing is pending: claim the slot in the first write. (The code and text
@@ -104,7 +105,7 @@ async fn resend(
         ApiError::internal()
     })?;
     let code = state.secret.derive_code(&salt, existing.code_length);
-    let prepared = send::prepare_resolved(state, location, phone, &code).await?;
+    let prepared = prepare::prepare_resolved(state, location, phone, &code).await?;
     let ttl_left = ((existing.expires_at - now).max(0) as u64) / 1000;
     let record = send::dispatch(
         state,
@@ -204,7 +205,7 @@ async fn create(
     let code = state.secret.derive_code(&salt, cfg.code_length);
     let expires_at = now + cfg.ttl.as_millis() as i64;
     let prepared =
-        send::prepare_resolved(state, new.location.clone(), new.phone.clone(), &code).await?;
+        prepare::prepare_resolved(state, new.location.clone(), new.phone.clone(), &code).await?;
     let v = Verification {
         id: id.clone(),
         location_id: prepared.location.location_id.clone(),
