@@ -5,7 +5,9 @@
 mod connections;
 mod input;
 mod operations;
+mod outage;
 mod secret;
+mod verifications;
 
 use e2e::Gateway;
 use serde_json::{Value, json};
