@@ -481,6 +481,8 @@ async fn used_up_checks_say_when_a_new_verification_can_start() {
     let (s, p, retry) = call(&app, "POST", "/v1/verifications", Some(START())).await;
     assert_eq!((s.as_u16(), &p["code"]), (429, &json!("resend_cooldown")));
     assert_eq!(retry.as_deref(), Some("1"));
+    // One verification failed; the start the cooldown refused is not a failure.
+    assert_eq!(verifications_counted(&app, "failed").await, 1);
     h.clock.advance_secs(1);
     let (s, v, _) = call(&app, "POST", "/v1/verifications", Some(START())).await;
     assert_eq!(s, 201, "{v}");
