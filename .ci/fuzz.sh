@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 done
 if [ ${#TARGETS[@]} -eq 0 ]; then
     TARGETS=(phone render segment callback_twilio callback_telegram callback_whatsapp
-             callback_mock config abi_answers)
+             callback_mock callback_http config abi_answers)
 fi
 
 HARNESS=tests/fuzz/libfuzzer

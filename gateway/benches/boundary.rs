@@ -72,6 +72,7 @@ fn pair(label: &str, settings: serde_json::Value) -> Pair {
         settings: settings.clone(),
         timeout: Duration::from_secs(5),
         throughput: None,
+        max_inflight: 256,
     };
     let adapters = Adapters::load(&dir, &[config], &ctx).expect("loads the mock library");
     let library = adapters.get(label).expect("loaded").clone();

@@ -2,8 +2,8 @@
 //!
 //! Each error has a stable snake_case `code` that callers branch on, an HTTP status, a
 //! short title and a `detail` sentence that tells the caller what to do. Extra members
-//! (`field`, `retry_after`, `attempts_left`, …) carry specifics. A `429`/`503` with a
-//! `retry_after` also gets a `Retry-After` header. Codes, statuses and titles come
+//! (`field`, `retry_after`, `attempts_left`, …) carry specifics. An error with a
+//! `retry_after` (a `429`, `502`, `503`, `504`) also gets a `Retry-After` header. Codes, statuses and titles come
 //! from one list, [`ErrorCode`] (`code.rs`).
 
 mod code;

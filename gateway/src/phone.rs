@@ -14,7 +14,7 @@ mod tests;
 
 use phonenumber::country::Id;
 use phonenumber::metadata::DATABASE;
-use phonenumber::{Mode, ParseError, PhoneNumber, Type};
+use phonenumber::{ParseError, PhoneNumber, Type};
 use thiserror::Error;
 
 /// Longest input accepted; real numbers with formatting are far shorter, and the limit
@@ -81,25 +81,48 @@ pub enum PhoneError {
 
 /// Parses `input` and checks that it is a valid, SMS-capable number. `default_region` is
 /// the location's country (ISO 3166-1 alpha-2, any case), used for national forms.
+///
+/// Every send parses a phone, so this asks the metadata as little as it can: each
+/// question (`is_valid`, `number_type`, the region, the E.164 formatter) looks the
+/// number's region up again and matches it against up to eleven patterns, each behind
+/// the crate's global regex cache. phonenumber's `is_valid` is "the type of the national
+/// number is not `Unknown`", so for a number without leading zeros one `number_type`
+/// answers both; with leading zeros (Italy, Tonga, …) the crate types the number
+/// without them and validates it with them, so both questions are asked as before.
 pub fn parse(input: &str, default_region: Option<&str>) -> Result<Phone, PhoneError> {
     let number = read(input, default_region)?;
-    let e164 = number.format().mode(Mode::E164).to_string();
-    if !number.is_valid() {
+    let e164 = e164(&number);
+    let meta = number.metadata(&DATABASE);
+    let kind = match meta {
+        Some(_) => number.number_type(&DATABASE),
+        None => Type::Unknown,
+    };
+    let valid = if number.national().zeros() == 0 {
+        kind != Type::Unknown
+    } else {
+        number.is_valid()
+    };
+    if !valid {
         return Err(PhoneError::NotValid(mask(&e164)));
     }
-    check_type(&number)?;
+    check_type(kind)?;
     Ok(Phone {
         e164,
-        region: number.country().id().map(|id| id.as_ref().to_owned()),
+        region: meta.map(|m| m.id().to_owned()),
     })
+}
+
+/// The E.164 spelling: what phonenumber's `Mode::E164` formatter writes (`+`, the
+/// country code, the national number with its leading zeros), without the formatter's
+/// search for a national format pattern, which E.164 does not use.
+fn e164(number: &PhoneNumber) -> String {
+    format!("+{}{}", number.code().value(), number.national())
 }
 
 /// The E.164 spelling of what was typed, whether or not the number is valid or can take
 /// an SMS (so a blocked prefix can be recognised before the number is judged).
 pub fn e164_of(input: &str, default_region: Option<&str>) -> Option<String> {
-    read(input, default_region)
-        .ok()
-        .map(|n| n.format().mode(Mode::E164).to_string())
+    read(input, default_region).ok().map(|n| e164(&n))
 }
 
 /// Reads the digits of a number, without judging whether it exists.
@@ -142,8 +165,8 @@ pub fn warm() {
     let _ = parse("+79991234567", None);
 }
 
-fn check_type(number: &PhoneNumber) -> Result<(), PhoneError> {
-    let kind = match number.number_type(&DATABASE) {
+fn check_type(kind: Type) -> Result<(), PhoneError> {
+    let kind = match kind {
         Type::Mobile | Type::FixedLineOrMobile | Type::Unknown => return Ok(()),
         Type::FixedLine => "fixed-line",
         Type::TollFree => "toll-free",

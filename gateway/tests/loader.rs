@@ -38,6 +38,7 @@ fn instance(name: &str, settings: serde_json::Value, timeout: Duration) -> Adapt
         settings,
         timeout,
         throughput: None,
+        max_inflight: 256,
     }
 }
 

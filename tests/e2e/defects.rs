@@ -5,8 +5,10 @@
 mod connections;
 mod input;
 mod operations;
+mod outage;
 mod replays;
 mod secret;
+mod verifications;
 
 use e2e::Gateway;
 use serde_json::{Value, json};

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The four fakes behind a control server, and a gateway routing Telegram → WhatsApp →
-/// SMS (Twilio) → HTTP with a 1 s deadline per adapter.
+/// SMS (Twilio) → HTTP with a 3 s deadline per adapter (room for a loaded machine).
 struct Setup {
     fakes: Arc<Fakes>,
     control: ControlServer,
@@ -46,7 +46,7 @@ public_url = "http://127.0.0.1:{port}"
 [[adapters]]
 name = "telegram"
 library = "libadapter_telegram.so"
-timeout = "1s"
+timeout = "3s"
 [adapters.settings]
 token = {{ env = "TELEGRAM_GATEWAY_TOKEN" }}
 base_url = "{tg}"
@@ -54,7 +54,7 @@ base_url = "{tg}"
 [[adapters]]
 name = "whatsapp"
 library = "libadapter_whatsapp.so"
-timeout = "1s"
+timeout = "3s"
 [adapters.settings]
 access_token = {{ env = "WHATSAPP_ACCESS_TOKEN" }}
 app_secret = {{ env = "WHATSAPP_APP_SECRET" }}
@@ -66,7 +66,7 @@ base_url = "{wa}"
 [[adapters]]
 name = "sms"
 library = "libadapter_twilio.so"
-timeout = "1s"
+timeout = "3s"
 [adapters.settings]
 account_sid = "{sid}"
 auth_token = {{ env = "TWILIO_AUTH_TOKEN" }}
@@ -76,7 +76,7 @@ base_url = "{tw}"
 [[adapters]]
 name = "http"
 library = "libadapter_http.so"
-timeout = "1s"
+timeout = "3s"
 [adapters.settings]
 url = "{hr}"
 signing_secret = {{ env = "HTTP_ADAPTER_SIGNING_SECRET" }}
@@ -206,8 +206,8 @@ fn each_switch_moves_the_gateway_along_the_channels() {
     ];
     assert_eq!(attempts, pairs(&to_sms));
 
-    // slow: Twilio answers after the 1 s deadline, the HTTP service takes it.
-    assert_eq!(s.ok("/twilio/slow?ms=3000")["delay_ms"], 3000);
+    // slow: Twilio answers after the 3 s deadline, the HTTP service takes it.
+    assert_eq!(s.ok("/twilio/slow?ms=9000")["delay_ms"], 9000);
     let (attempts, http_id) = s.send("+79990000004");
     let to_http = [
         ("telegram", "unreachable"),

@@ -2,7 +2,7 @@
 # Two-instance benchmark (issue 16): one redis-server (AOF, appendfsync everysec) and two
 # release gateways sharing it, all on 127.0.0.1 ephemeral ports in a temp dir; wrk drives
 # both instances at once, first `POST /v1/messages`, then `POST /v1/verifications`
-# (every request a fresh phone and client /64, so no quota refuses). Prints requests/s,
+# (every request a fresh phone and client /48, so no quota refuses). Prints requests/s,
 # status counts and CPU per operation of each gateway and of Redis (from /proc, over the
 # load window only). Usage: tests/load/scale-out.sh [seconds] [connections per instance]
 # Needs: redis-server (.ci/install-redis.sh), wrk, and a release build

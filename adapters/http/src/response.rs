@@ -47,15 +47,17 @@ pub struct Redact<'a> {
 }
 
 impl Redact<'_> {
+    /// Blanks the phone (with or without `+`) and the code, then cuts the text short
+    /// (in that order, so a cut cannot leave part of a phone behind).
     fn apply(&self, text: &str) -> String {
-        let mut out: String = text.chars().take(MAX_MESSAGE).collect();
+        let mut out = text.to_owned();
         let digits = self.phone.trim_start_matches('+');
         for secret in [self.phone, digits, self.code] {
             if !secret.is_empty() {
                 out = out.replace(secret, "***");
             }
         }
-        out
+        out.chars().take(MAX_MESSAGE).collect()
     }
 }
 

@@ -31,7 +31,8 @@ const OTHER_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 struct Harness {
     url: String,
     secret: String,
-    /// The fake receiver, unless an integrator's URL is under test.
+    /// The fake receiver, when the battery adds the whole status table through it;
+    /// `None` for a service given by URL, which is tested only on what any service owes.
     fake: Option<FakeReceiver>,
 }
 
@@ -41,11 +42,7 @@ impl Harness {
             Ok(url) if !url.is_empty() => {
                 let secret = std::env::var(SECRET_VAR)
                     .unwrap_or_else(|_| panic!("{URL_VAR} is set: set {SECRET_VAR} too"));
-                Self {
-                    url,
-                    secret,
-                    fake: None,
-                }
+                Self::external(url, secret)
             }
             _ => {
                 let fake = FakeReceiver::start(FAKE_SECRET);
@@ -55,6 +52,15 @@ impl Harness {
                     fake: Some(fake),
                 }
             }
+        }
+    }
+
+    /// The battery for a service at `url` that verifies with `secret`.
+    fn external(url: String, secret: String) -> Self {
+        Self {
+            url,
+            secret,
+            fake: None,
         }
     }
 
@@ -175,4 +181,31 @@ async fn passes_the_sdk_conformance_battery() {
             harness.url
         );
     }
+}
+
+/// The by-URL mode itself, against a receiver on 127.0.0.1 it knows only by URL: what an
+/// integrator's run does, and that a service with another secret fails it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_battery_runs_against_a_service_given_by_url() {
+    let service = FakeReceiver::start(FAKE_SECRET);
+    run_conformance(&Harness::external(service.url.clone(), FAKE_SECRET.into())).await;
+    assert_eq!(service.violations(), Vec::<String>::new());
+    assert_eq!(
+        service.refused_signatures(),
+        2,
+        "wrong secret, stale timestamp"
+    );
+
+    let misconfigured = Harness::external(service.url.clone(), OTHER_SECRET.into());
+    let failed = tokio::spawn(async move { run_conformance(&misconfigured).await }).await;
+    let panic = failed.expect_err("a service with another secret fails the battery");
+    let message = panic
+        .into_panic()
+        .downcast::<String>()
+        .map(|m| *m)
+        .unwrap_or_default();
+    assert!(
+        message.contains("conformance case `accept` failed"),
+        "{message}"
+    );
 }

@@ -37,6 +37,19 @@ pub struct AdapterInstanceConfig {
     /// Messages per second the provider allows this instance, if it limits them.
     #[serde(default)]
     pub throughput: Option<Throughput>,
+    /// Calls (sends and reachability checks) that may wait on this instance at once.
+    /// Beyond it a send skips the instance as throttled (the next channel is tried;
+    /// with none left the answer is `503 provider_throttled` with `Retry-After`), so a
+    /// provider that hangs cannot pile up requests and memory. Default 256.
+    #[serde(default = "default_max_inflight")]
+    pub max_inflight: usize,
+}
+
+/// Default of [`AdapterInstanceConfig::max_inflight`].
+pub const DEFAULT_MAX_INFLIGHT: usize = 256;
+
+fn default_max_inflight() -> usize {
+    DEFAULT_MAX_INFLIGHT
 }
 
 /// A token bucket toward one provider account.
@@ -128,6 +141,9 @@ impl AdapterInstanceConfig {
         }
         if !self.settings.is_object() {
             return Err("`settings` must be a table".into());
+        }
+        if self.max_inflight == 0 {
+            return Err("`max_inflight` must be at least 1".into());
         }
         if self.timeout.is_zero() {
             return Err("`timeout` must be greater than zero".into());

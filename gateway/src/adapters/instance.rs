@@ -61,6 +61,25 @@ impl<'a> InflightGuard<'a> {
         counter.fetch_add(1, Ordering::Relaxed);
         Self(counter)
     }
+
+    /// A guard if fewer than `max` calls are in flight; else `Throttled` (the caller
+    /// moves on to the next channel), naming the instance and the cap.
+    pub(crate) fn within(
+        counter: &'a AtomicUsize,
+        max: usize,
+        instance: &str,
+    ) -> Result<Self, AdapterError> {
+        let guard = Self::new(counter);
+        if counter.load(Ordering::Relaxed) > max {
+            return Err(AdapterError::Throttled {
+                message: format!(
+                    "adapter `{instance}` already has {max} calls in flight (its `max_inflight`); the provider is slow or hanging"
+                ),
+                retry_after_ms: Some(1000),
+            });
+        }
+        Ok(guard)
+    }
 }
 
 impl Drop for InflightGuard<'_> {
@@ -134,6 +153,8 @@ pub struct LibraryInstance {
     library: PathBuf,
     timeout: Duration,
     inflight: AtomicUsize,
+    /// Calls allowed in flight at once (see `AdapterInstanceConfig::max_inflight`).
+    max_inflight: usize,
     /// The metric label, when it is not the name (see [`AdapterInstance::metric_label`]).
     label: Option<String>,
 }
@@ -145,8 +166,15 @@ impl LibraryInstance {
             library,
             timeout,
             inflight: AtomicUsize::new(0),
+            max_inflight: super::config::DEFAULT_MAX_INFLIGHT,
             label: None,
         }
+    }
+
+    /// The same instance with at most `max` calls in flight at once.
+    pub fn with_max_inflight(mut self, max: usize) -> Self {
+        self.max_inflight = max.max(1);
+        self
     }
 
     /// The same instance, labelled `label` in metrics instead of by its name.
@@ -195,14 +223,14 @@ impl AdapterInstance for LibraryInstance {
     }
 
     async fn send(&self, mut req: SendRequest) -> Result<SendResult, AdapterError> {
-        let _inflight = InflightGuard::new(&self.inflight);
+        let _inflight = InflightGuard::within(&self.inflight, self.max_inflight, self.name())?;
         let deadline = send_deadline(&req, self.timeout);
         req.deadline_ms = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
         with_deadline(self.name(), "send", deadline, self.inner.send(&req)).await
     }
 
     async fn check_reachable(&self, phone: &str) -> Result<Reachability, AdapterError> {
-        let _inflight = InflightGuard::new(&self.inflight);
+        let _inflight = InflightGuard::within(&self.inflight, self.max_inflight, self.name())?;
         let answer = self.inner.check_reachable(phone);
         with_deadline(self.name(), "check_reachable", self.timeout, answer).await
     }

@@ -101,7 +101,10 @@ impl Adapters {
                 library = %path.display(),
                 "adapter instance loaded"
             );
-            loaded.push(Arc::new(LibraryInstance::new(inner, path, config.timeout)));
+            loaded.push(Arc::new(
+                LibraryInstance::new(inner, path, config.timeout)
+                    .with_max_inflight(config.max_inflight),
+            ));
         }
         Self::try_from_instances(loaded)
     }

@@ -2,8 +2,9 @@
 
 use crate::error::{ApiError, ErrorCode};
 use crate::flows::Purpose;
+use crate::flows::prepare::{self, SendInput};
 use crate::flows::record::MessageRecord;
-use crate::flows::send::{self, DispatchInput, SendInput};
+use crate::flows::send::{self, DispatchInput};
 use crate::http::idempotency;
 use crate::http::json::JsonBody;
 use crate::state::AppState;
@@ -64,7 +65,7 @@ pub async fn create(
     let input = body.value;
     idempotency::run(&state, &req, "POST /v1/messages", &body.raw, || async {
         check_code(&input.code)?;
-        let prepared = send::prepare(
+        let prepared = prepare::prepare(
             &state,
             &SendInput {
                 location_id: &input.location_id,
@@ -89,10 +90,7 @@ pub async fn create(
             },
         )
         .await?;
-        Ok((
-            StatusCode::CREATED,
-            serde_json::to_value(&record).unwrap_or_default(),
-        ))
+        Ok((StatusCode::CREATED, record))
     })
     .await
 }

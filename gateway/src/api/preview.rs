@@ -5,7 +5,7 @@
 //! `text`, which is only segmented (GSM 03.38 / UCS-2 as carriers count it).
 
 use crate::error::{ApiError, ErrorCode};
-use crate::flows::send::parse_phone;
+use crate::flows::prepare::parse_phone;
 use crate::http::json::JsonBody;
 use crate::render::{RenderRequest, TemplateKind, segment};
 use crate::state::AppState;
@@ -146,7 +146,7 @@ pub async fn preview(
             code: &code,
             phone_e164: phone.as_ref().map(|p| p.e164.as_str()).unwrap_or(""),
         })
-        .map_err(crate::flows::send::render_error)?;
+        .map_err(crate::flows::prepare::render_error)?;
     Ok(HttpResponse::Ok().json(json!({
         "text": rendered.masked_text,
         "encoding": rendered.encoding,

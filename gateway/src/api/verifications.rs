@@ -2,7 +2,7 @@
 //! and `flows::tokens`.
 
 use crate::error::{ApiError, ErrorCode};
-use crate::flows::tokens::{self, Inactive};
+use crate::flows::tokens;
 use crate::flows::{Purpose, verifications};
 use crate::http::idempotency;
 use crate::http::json::JsonBody;
@@ -10,7 +10,6 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 use std::net::IpAddr;
 use utoipa::ToSchema;
 
@@ -198,58 +197,15 @@ pub async fn introspect(
     body: JsonBody<IntrospectInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.value;
-    let now = state.now_ms();
-    let inactive =
-        |reason: &str| HttpResponse::Ok().json(json!({ "active": false, "reason": reason }));
-    let claims = match tokens::verify(&state.secret.token_key(), &input.token, now / 1000) {
-        Ok(c) => c,
-        Err(Inactive::Expired) => return Ok(inactive("expired")),
-        Err(_) => return Ok(inactive("invalid")),
-    };
-    if let Some(p) = input.purpose
-        && p != claims.purpose
-    {
-        return Err(ApiError::new(
-            ErrorCode::TokenPurposeMismatch,
-            format!(
-                "This token confirms a phone for `{}`, not `{}`; ask the client to confirm again for this purpose.",
-                claims.purpose.as_str(),
-                p.as_str()
-            ),
-        ));
-    }
-    if let Some(l) = &input.location_id
-        && *l != claims.loc
-    {
-        return Err(ApiError::new(
-            ErrorCode::TokenLocationMismatch,
-            "This token was issued for another location; ask the client to confirm their phone at this location.",
-        ));
-    }
-    match tokens::check_and_consume(state.store.as_ref(), &claims, input.consume, now).await? {
-        Ok(()) => {}
-        Err(_) if input.consume => {
-            return Err(ApiError::new(
-                ErrorCode::TokenConsumed,
-                "This confirmation token was already consumed; one confirmation confirms one appointment. Ask the client to confirm again.",
-            ));
-        }
-        Err(_) => return Ok(inactive("consumed")),
-    }
-    let ts = |secs: i64| {
-        crate::clock::rfc3339(
-            time::OffsetDateTime::from_unix_timestamp(secs)
-                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
-        )
-    };
-    Ok(HttpResponse::Ok().json(json!({
-        "active": true,
-        "location_id": claims.loc,
-        "phone": claims.phone,
-        "purpose": claims.purpose,
-        "verification_id": claims.vid,
-        "confirmed_at": ts(claims.iat),
-        "expires_at": ts(claims.exp),
-        "consumed": input.consume,
-    })))
+    let answer = tokens::introspect(
+        &state,
+        tokens::Introspect {
+            token: &input.token,
+            consume: input.consume,
+            purpose: input.purpose,
+            location_id: input.location_id.as_deref(),
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(answer))
 }

@@ -89,6 +89,7 @@ codes! {
     MaxCheckAttempts = (TOO_MANY_REQUESTS, "max_check_attempts", "Verification check attempts used up"),
     InternalError = (INTERNAL_SERVER_ERROR, "internal_error", "Internal error"),
     ProviderFailed = (BAD_GATEWAY, "provider_failed", "No provider accepted the message"),
+    ProviderTimeout = (GATEWAY_TIMEOUT, "provider_timeout", "No provider answered in time"),
     ProviderThrottled = (SERVICE_UNAVAILABLE, "provider_throttled", "Every channel is at its throughput limit"),
     NoProvider = (SERVICE_UNAVAILABLE, "no_provider", "No provider can send this code"),
     NotReady = (SERVICE_UNAVAILABLE, "not_ready", "Not ready"),

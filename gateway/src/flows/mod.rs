@@ -1,12 +1,14 @@
 //! The confirmation flows: sending a code through the location's channels, managed
 //! verifications, confirmation tokens, idempotency and delivery reports.
 //!
-//! `send` holds the path every code takes (validate → location → phone → render →
-//! channels → limits → route → record); `messages` and `verifications` are the two
-//! ways in; `callbacks` brings delivery reports back.
+//! The path every code takes: `prepare` (location → phone → rules → render →
+//! channels), then `send` (limits → `route` → record); `api::messages` and
+//! `verifications` are the two ways in; `reports` applies delivery reports (from
+//! `api::callbacks` or pushed by adapters, `pushed`).
 
 pub mod channels;
 pub mod observe;
+pub mod prepare;
 pub mod pushed;
 pub mod record;
 pub mod reports;

@@ -4,17 +4,30 @@
 //! phone is reachable if it can tell, then send under the instance's deadline. On
 //! `Unreachable`, `Transient`, `Throttled`, a timeout or a broken adapter, move on to
 //! the next channel; on `Rejected`, stop: the recipient is refused for good. Every
-//! attempt is recorded and timed.
+//! attempt goes through [`Trail`], which records it, counts it and logs it in one place.
+//! Routing decides nothing about HTTP: `send::dispatch` turns the attempts into the
+//! caller's answer.
 
+use super::prepare::Prepared;
 use super::record::Attempt;
-use super::send::{DispatchInput, Prepared};
 use crate::adapters::AdapterInstance;
-use crate::error::{ApiError, ErrorCode};
 use crate::metrics::MessageOutcome;
 use crate::state::AppState;
-use gateway_sdk::{Channel, SendRequest, SendResult};
+use gateway_sdk::{AdapterError, Channel, SendRequest, SendResult};
 use std::sync::Arc;
 use std::time::Instant;
+
+/// What is handed to each provider besides the prepared text.
+pub struct Parcel<'a> {
+    /// Our message id.
+    pub message_id: &'a str,
+    /// The code to deliver.
+    pub code: &'a str,
+    /// How long the code stays valid (providers' validity period).
+    pub code_ttl_secs: u64,
+    /// Stable id of this logical send; each instance gets `<key>:<instance>`.
+    pub idempotency_key: &'a str,
+}
 
 /// The outcome of routing.
 pub struct Routed {
@@ -22,44 +35,103 @@ pub struct Routed {
     pub accepted: Option<(Arc<dyn AdapterInstance>, SendResult)>,
     /// Every attempt, in order (including the accepted one).
     pub attempts: Vec<Attempt>,
+    /// The longest wait a provider (or the gateway's throughput limit) asked for, in
+    /// milliseconds, when one did.
+    pub retry_after_ms: Option<u64>,
 }
 
-fn attempt(
-    state: &AppState,
-    adapter: &dyn AdapterInstance,
-    outcome: &str,
-    error: Option<String>,
-) -> Attempt {
-    let error = error.map(|e| crate::phone::redact_numbers(&e));
-    state.channel_board.note(
-        adapter.name(),
-        outcome,
-        error.clone(),
-        crate::clock::rfc3339(state.clock.now()),
-    );
-    Attempt {
-        adapter: adapter.name().to_owned(),
-        channel: channel_of(adapter).as_str().to_owned(),
-        outcome: outcome.to_owned(),
-        error,
+/// The attempts of one routing, each recorded with its metric, its log line and its
+/// entry on the channel board.
+struct Trail<'a> {
+    state: &'a AppState,
+    operator: &'a str,
+    attempts: Vec<Attempt>,
+    retry_after_ms: Option<u64>,
+}
+
+impl Trail<'_> {
+    /// Notes an attempt on `adapter` (`outcome` is `sent` or why it failed).
+    fn note(&mut self, adapter: &dyn AdapterInstance, outcome: &str, error: Option<String>) {
+        let error = error.map(|e| crate::phone::redact_numbers(&e));
+        self.state.channel_board.note(
+            adapter.name(),
+            outcome,
+            error.clone(),
+            crate::clock::rfc3339(self.state.clock.now()),
+        );
+        self.attempts.push(Attempt {
+            adapter: adapter.name().to_owned(),
+            channel: channel_of(adapter).as_str().to_owned(),
+            outcome: outcome.to_owned(),
+            error,
+        });
+    }
+
+    /// Notes a failed attempt: the attempt, the message metric and a log line.
+    fn failed(
+        &mut self,
+        adapter: &dyn AdapterInstance,
+        outcome: &str,
+        metric: MessageOutcome,
+        error: String,
+    ) {
+        self.state.metrics.record_message(
+            adapter.metric_label(),
+            channel_of(adapter),
+            Some(self.operator),
+            metric,
+        );
+        tracing::warn!(
+            adapter = adapter.name(),
+            outcome,
+            error = %crate::phone::redact_numbers(&error),
+            "send attempt failed"
+        );
+        self.note(adapter, outcome, Some(error));
+    }
+
+    /// Notes an adapter's error; marks the instance down when it needs an operator.
+    fn adapter_error(&mut self, adapter: &dyn AdapterInstance, e: &AdapterError) {
+        if let AdapterError::Throttled {
+            retry_after_ms: Some(ms),
+            ..
+        } = e
+        {
+            self.wait_at_least(*ms);
+        }
+        if e.needs_operator() {
+            self.state
+                .metrics
+                .set_adapter_up(adapter.metric_label(), false);
+        }
+        self.failed(
+            adapter,
+            e.kind(),
+            MessageOutcome::from_error(e),
+            e.to_string(),
+        );
+    }
+
+    fn wait_at_least(&mut self, ms: u64) {
+        self.retry_after_ms = Some(self.retry_after_ms.map_or(ms, |w| w.max(ms)));
     }
 }
 
 /// Tries the prepared channels in order until one accepts.
-pub async fn route(
-    state: &AppState,
-    prepared: &Prepared,
-    message_id: &str,
-    input: &DispatchInput<'_>,
-) -> Routed {
-    let mut attempts = Vec::new();
+pub async fn route(state: &AppState, prepared: &Prepared, parcel: &Parcel<'_>) -> Routed {
+    let operator = prepared.rendered.operator.as_str();
+    let mut trail = Trail {
+        state,
+        operator,
+        attempts: Vec::new(),
+        retry_after_ms: None,
+    };
     let mut previous: Option<&str> = None;
     for adapter in &prepared.channels {
         if let Some(from) = previous {
             state.metrics.record_fallback(from, adapter.metric_label());
         }
         previous = Some(adapter.metric_label());
-        let operator = prepared.rendered.operator.as_str();
         let now = || state.now_ms();
         let permit = state
             .limits
@@ -74,20 +146,16 @@ pub async fn route(
                 })
             });
         if let Err(throttled) = permit {
-            let secs = throttled.retry_after.as_secs_f64();
-            attempts.push(attempt(
-                state,
+            let wait = throttled.retry_after;
+            trail.wait_at_least(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
+            trail.failed(
                 adapter.as_ref(),
                 "throttled",
-                Some(format!(
-                    "gateway throughput limit; next permit in {secs:.3}s"
-                )),
-            ));
-            state.metrics.record_message(
-                adapter.metric_label(),
-                channel_of(adapter.as_ref()),
-                Some(operator),
                 MessageOutcome::Throttled,
+                format!(
+                    "gateway throughput limit; next permit in {:.3}s",
+                    wait.as_secs_f64()
+                ),
             );
             continue;
         }
@@ -96,33 +164,16 @@ pub async fn route(
             match adapter.check_reachable(&prepared.phone.e164).await {
                 Ok(r) if r.reachable => precheck_ref = r.precheck_ref,
                 Ok(_) => {
-                    attempts.push(attempt(
-                        state,
+                    trail.failed(
                         adapter.as_ref(),
                         "unreachable",
-                        Some("the phone cannot receive codes on this channel".into()),
-                    ));
-                    state.metrics.record_message(
-                        adapter.metric_label(),
-                        channel_of(adapter.as_ref()),
-                        Some(operator),
                         MessageOutcome::Unreachable,
+                        "the phone cannot receive codes on this channel".into(),
                     );
                     continue;
                 }
                 Err(e) => {
-                    attempts.push(attempt(
-                        state,
-                        adapter.as_ref(),
-                        e.kind(),
-                        Some(e.to_string()),
-                    ));
-                    state.metrics.record_message(
-                        adapter.metric_label(),
-                        channel_of(adapter.as_ref()),
-                        Some(operator),
-                        MessageOutcome::from_error(&e),
-                    );
+                    trail.adapter_error(adapter.as_ref(), &e);
                     if e.try_next_channel() {
                         continue;
                     }
@@ -130,25 +181,7 @@ pub async fn route(
                 }
             }
         }
-        let request = SendRequest {
-            message_id: message_id.to_owned(),
-            phone: prepared.phone.e164.clone(),
-            text: prepared.rendered.text.clone(),
-            code: input.code.to_owned(),
-            title: prepared.rendered.title_used.clone(),
-            language: prepared.location.language.clone(),
-            sender_id: prepared.rendered.sender_id.clone(),
-            code_ttl_secs: input.code_ttl_secs,
-            deadline_ms: adapter.timeout().as_millis() as u64,
-            idempotency_key: format!("{}:{}", input.idempotency_key, adapter.name()),
-            callback_url: callback_url(state, adapter.as_ref()),
-            precheck_ref,
-            encoding: Some(match prepared.rendered.encoding {
-                crate::render::Encoding::Gsm7 => gateway_sdk::TextEncoding::Gsm7,
-                crate::render::Encoding::Ucs2 => gateway_sdk::TextEncoding::Ucs2,
-            }),
-            segments: Some(prepared.rendered.segments),
-        };
+        let request = send_request(state, prepared, parcel, adapter.as_ref(), precheck_ref);
         let started = Instant::now();
         let inflight = state.metrics.adapter_inflight(adapter.metric_label());
         let result = adapter.send(request).await;
@@ -158,29 +191,15 @@ pub async fn route(
             .observe_adapter_send(adapter.metric_label(), started.elapsed());
         match result {
             Ok(ok) => {
-                attempts.push(attempt(state, adapter.as_ref(), "sent", None));
+                trail.note(adapter.as_ref(), "sent", None);
                 return Routed {
                     accepted: Some((adapter.clone(), ok)),
-                    attempts,
+                    attempts: trail.attempts,
+                    retry_after_ms: None,
                 };
             }
             Err(e) => {
-                tracing::warn!(adapter = adapter.name(), kind = e.kind(), error = %crate::phone::redact_numbers(&e.to_string()), "send attempt failed");
-                state.metrics.record_message(
-                    adapter.metric_label(),
-                    channel_of(adapter.as_ref()),
-                    Some(operator),
-                    MessageOutcome::from_error(&e),
-                );
-                attempts.push(attempt(
-                    state,
-                    adapter.as_ref(),
-                    e.kind(),
-                    Some(e.to_string()),
-                ));
-                if e.needs_operator() {
-                    state.metrics.set_adapter_up(adapter.metric_label(), false);
-                }
+                trail.adapter_error(adapter.as_ref(), &e);
                 if !e.try_next_channel() {
                     break;
                 }
@@ -189,7 +208,37 @@ pub async fn route(
     }
     Routed {
         accepted: None,
-        attempts,
+        attempts: trail.attempts,
+        retry_after_ms: trail.retry_after_ms,
+    }
+}
+
+/// The request one instance gets.
+fn send_request(
+    state: &AppState,
+    prepared: &Prepared,
+    parcel: &Parcel<'_>,
+    adapter: &dyn AdapterInstance,
+    precheck_ref: Option<String>,
+) -> SendRequest {
+    SendRequest {
+        message_id: parcel.message_id.to_owned(),
+        phone: prepared.phone.e164.clone(),
+        text: prepared.rendered.text.clone(),
+        code: parcel.code.to_owned(),
+        title: prepared.rendered.title_used.clone(),
+        language: prepared.location.language.clone(),
+        sender_id: prepared.rendered.sender_id.clone(),
+        code_ttl_secs: parcel.code_ttl_secs,
+        deadline_ms: adapter.timeout().as_millis() as u64,
+        idempotency_key: format!("{}:{}", parcel.idempotency_key, adapter.name()),
+        callback_url: callback_url(state, adapter),
+        precheck_ref,
+        encoding: Some(match prepared.rendered.encoding {
+            crate::render::Encoding::Gsm7 => gateway_sdk::TextEncoding::Gsm7,
+            crate::render::Encoding::Ucs2 => gateway_sdk::TextEncoding::Ucs2,
+        }),
+        segments: Some(prepared.rendered.segments),
     }
 }
 
@@ -215,41 +264,4 @@ fn callback_url(state: &AppState, adapter: &dyn AdapterInstance) -> Option<Strin
             adapter.name()
         )
     })
-}
-
-/// The error for a message no channel accepted.
-pub fn failure(attempts: &[Attempt]) -> ApiError {
-    let list: Vec<serde_json::Value> = attempts
-        .iter()
-        .map(|a| serde_json::to_value(a).unwrap_or_default())
-        .collect();
-    let summary = attempts
-        .iter()
-        .map(|a| {
-            format!(
-                "{} ({}): {}",
-                a.adapter,
-                a.outcome,
-                a.error.as_deref().unwrap_or("")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    if !attempts.is_empty() && attempts.iter().all(|a| a.outcome == "throttled") {
-        return ApiError::new(ErrorCode::ProviderThrottled, format!("Every channel is at its configured throughput limit; retry in a second. Attempts: {summary}."),
-        )
-        .with("retry_after", 1)
-        .with("attempts", list);
-    }
-    let rejected = attempts.iter().any(|a| a.outcome == "rejected");
-    let advice = if rejected {
-        "A provider refused this recipient for good; check the number with the client."
-    } else {
-        "Every channel failed; retry later or check the providers' status (GET /v1/adapters)."
-    };
-    ApiError::new(
-        ErrorCode::ProviderFailed,
-        format!("{advice} Attempts: {summary}."),
-    )
-    .with("attempts", list)
 }

@@ -1,208 +1,19 @@
-//! The path every code takes, split in two: [`prepare`] decides everything without side
-//! effects (location, phone, operator, rendering, candidate channels), [`dispatch`]
-//! spends quota, routes through the channels and records the message. A request refused
-//! in `prepare` or by the limits calls no provider and uses up no quota.
+//! The second half of the path every code takes: after `prepare` decided everything
+//! without side effects, [`dispatch`] spends quota, routes through the channels
+//! (`route`) and records the message. A request refused in `prepare` or by the limits
+//! calls no provider and uses up no quota.
 
 use super::Purpose;
-use super::channels;
-use super::record::{HistoryEntry, MessageRecord, new_id};
-use super::route::{self, Routed};
-use crate::adapters::AdapterInstance;
+use super::prepare::Prepared;
+use super::record::{Attempt, HistoryEntry, MessageRecord, new_id};
+use super::route::{self, Parcel, Routed};
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ErrorCode};
 use crate::limits::SendSubject;
-use crate::locations::Location;
-use crate::phone::{self, Phone};
-use crate::render::{RenderError, RenderRequest, Rendered};
+use crate::phone;
 use crate::state::AppState;
 use crate::store::{Ns, PutItem, to_json};
 use std::net::IpAddr;
-use std::sync::Arc;
-
-/// Everything decided before anything is spent.
-pub struct Prepared {
-    /// The location's settings.
-    pub location: Location,
-    /// The validated recipient.
-    pub phone: Phone,
-    /// The rendered, fitted text (with the code).
-    pub rendered: Rendered,
-    /// Channels to try, in order, already filtered by the operator rule.
-    pub channels: Vec<Arc<dyn AdapterInstance>>,
-}
-
-/// What a caller asks to send.
-pub struct SendInput<'a> {
-    /// Location id.
-    pub location_id: &'a str,
-    /// Phone as the caller gave it.
-    pub phone: &'a str,
-    /// The code to deliver.
-    pub code: &'a str,
-    /// What the code is for.
-    pub purpose: Purpose,
-}
-
-/// Validates and renders a send without side effects.
-pub async fn prepare(state: &AppState, input: &SendInput<'_>) -> Result<Prepared, ApiError> {
-    let (location, phone) = resolve(state, input.location_id, input.phone, input.purpose).await?;
-    prepare_resolved(state, location, phone, input.code).await
-}
-
-/// Loads the location, parses the phone in its country and checks the location sends
-/// codes for this purpose.
-pub async fn resolve(
-    state: &AppState,
-    location_id: &str,
-    phone: &str,
-    purpose: Purpose,
-) -> Result<(Location, Phone), ApiError> {
-    let location = state.location(location_id).await?;
-    let country = location.country.as_deref();
-    let phone = parse_phone(phone, country).map_err(|invalid| {
-        // An operator rule that blocks a prefix wins over "not a valid mobile number":
-        // the blocked ranges (satellite, international networks) are mostly numbers
-        // the plan calls VoIP or invalid, and the block is what the operator set up.
-        match crate::phone::e164_of(phone, country).map(|e| state.renderer.operator_for(&e)) {
-            Some(op) if op.blocked => {
-                state.reject(crate::limits::LimitRejection::operator_blocked(&op.id))
-            }
-            _ => invalid,
-        }
-    })?;
-    if !location.phone_confirmation.enabled {
-        return Err(ApiError::new(
-            ErrorCode::NotificationDisabled,
-            format!(
-                "Location `{}` has switched off the client phone number confirmation notification; \
-                 enable `phone_confirmation.enabled` in its settings to send codes.",
-                location.location_id
-            ),
-        ));
-    }
-    if purpose == Purpose::Booking && !location.online_booking.require_phone_confirmation {
-        return Err(ApiError::new(
-            ErrorCode::ConfirmationNotRequired,
-            format!(
-                "Location `{}` does not ask clients to confirm their phone when booking \
-                 (`online_booking.require_phone_confirmation` is false); create the appointment without a code.",
-                location.location_id
-            ),
-        ));
-    }
-    Ok((location, phone))
-}
-
-/// Applies geo and operator rules, renders and picks channels for a resolved send.
-pub async fn prepare_resolved(
-    state: &AppState,
-    location: Location,
-    phone: Phone,
-    code: &str,
-) -> Result<Prepared, ApiError> {
-    state
-        .limits
-        .check_geo(phone.region.as_deref())
-        .map_err(|r| state.reject(r))?;
-    let operator = state.renderer.operator_for(&phone.e164);
-    if operator.blocked {
-        return Err(
-            state.reject(crate::limits::LimitRejection::operator_blocked(
-                &operator.id,
-            )),
-        );
-    }
-    let rendered = state
-        .renderer
-        .render(&RenderRequest {
-            language: &location.language,
-            template: location.phone_confirmation.template,
-            company_name: location.company_name.as_deref(),
-            location_name: &location.location_name,
-            code,
-            phone_e164: &phone.e164,
-        })
-        .map_err(render_error)?;
-    let channels = candidate_channels(state, &location, operator.adapters.as_deref()).await;
-    if channels.is_empty() {
-        return Err(ApiError::new(
-            ErrorCode::NoProvider,
-            format!(
-                "Location `{}` has no active integration that can send confirmation codes to this number. \
-                 Connect an SMS provider or a chatbot (Telegram, WhatsApp) and list it in the location's `channels`.",
-                location.location_id
-            ),
-        ));
-    }
-    Ok(Prepared {
-        location,
-        phone,
-        rendered,
-        channels,
-    })
-}
-
-/// Parses a phone into E.164 or answers `400 invalid_phone`.
-pub fn parse_phone(input: &str, region: Option<&str>) -> Result<Phone, ApiError> {
-    phone::parse(input, region).map_err(|e| {
-        ApiError::new(ErrorCode::InvalidPhone, format!("{e}. Send a mobile number in E.164 (`+79991234567`), or in national form with the location's `country` set."),
-        )
-        .with("field", "phone")
-    })
-}
-
-pub fn render_error(e: RenderError) -> ApiError {
-    match e {
-        RenderError::TooLong { units, max_units, encoding, .. } => ApiError::new(ErrorCode::MessageTooLong, format!(
-                "The text needs {units} units of {encoding:?} but one SMS to this operator holds {max_units}, \
-                 even after shortening the title; use a shorter code or the code-only template."
-            ),
-        )
-        .with("units", units)
-        .with("max_units", max_units),
-        other => ApiError::new(ErrorCode::RenderFailed, format!("{other}; check the location's language and the operator rules."),
-        ),
-    }
-}
-
-/// The location's channels (or the default route), known and allowed by the operator
-/// rule (which names configured instances, connection ids, or `connection:<kind>`).
-/// A connection that cannot be used now is skipped and logged; readiness reports it.
-async fn candidate_channels(
-    state: &AppState,
-    location: &Location,
-    allowed: Option<&[String]>,
-) -> Vec<Arc<dyn AdapterInstance>> {
-    let names = location
-        .channels
-        .as_ref()
-        .unwrap_or(&state.config.routing.default_channels);
-    let mut out = Vec::with_capacity(names.len());
-    for name in names {
-        let instance = match channels::resolve(state, name).await {
-            Ok(Some(instance)) => instance,
-            Ok(None) => continue,
-            Err(e) => {
-                tracing::warn!(channel = %name, error = %e, "channel skipped: connection unusable");
-                state.channel_board.note(
-                    name,
-                    "unusable",
-                    Some(e.to_string()),
-                    rfc3339(state.clock.now()),
-                );
-                continue;
-            }
-        };
-        let permitted = allowed.is_none_or(|a| {
-            a.iter()
-                .any(|x| x == instance.name() || x == instance.metric_label())
-        });
-        if permitted {
-            out.push(instance);
-        }
-    }
-    out
-}
 
 /// What `dispatch` needs besides the prepared send.
 pub struct DispatchInput<'a> {
@@ -244,18 +55,42 @@ pub async fn dispatch_with(
         client_ip: input.client_ip,
         location_id: &prepared.location.location_id,
     };
+    let admitted_at = state.now_ms();
     if let Err(rejection) = state
         .limits
-        .admit_send(state.store.as_ref(), &subject, state.now_ms())
+        .admit_send(state.store.as_ref(), &subject, admitted_at)
         .await?
     {
         return Err(state.reject(rejection));
     }
     let message_id = new_id("msg");
-    let routed = route::route(state, prepared, &message_id, input).await;
-    let Routed { accepted, attempts } = routed;
+    let parcel = Parcel {
+        message_id: &message_id,
+        code: input.code,
+        code_ttl_secs: input.code_ttl_secs,
+        idempotency_key: &input.idempotency_key,
+    };
+    let routed = route::route(state, prepared, &parcel).await;
+    let Routed {
+        accepted,
+        attempts,
+        retry_after_ms,
+    } = routed;
     let Some((adapter, result)) = accepted else {
-        return Err(route::failure(&attempts));
+        // Nothing was sent: the phone's, IP's and location's budgets are given back,
+        // so a retry meets the providers again, not a cooldown for a code never sent.
+        let refunded = state
+            .limits
+            .refund_send(state.store.as_ref(), &subject, admitted_at)
+            .await;
+        let mut wait_ms = retry_after_ms;
+        if let Err(e) = refunded {
+            tracing::warn!(error = %e, "quota refund failed; the retry waits for the cooldown");
+            let cooldown =
+                u64::try_from(state.config.limits.resend_cooldown.as_millis()).unwrap_or(u64::MAX);
+            wait_ms = Some(wait_ms.unwrap_or(0).max(cooldown));
+        }
+        return Err(failure(&attempts, wait_ms));
     };
     let now = state.clock.now();
     let rendered = &prepared.rendered;
@@ -317,6 +152,66 @@ pub async fn dispatch_with(
         "code sent"
     );
     Ok(record)
+}
+
+/// The error for a message no channel accepted, by what a retry will meet:
+/// every channel at its throughput limit or in-flight cap → `503 provider_throttled`;
+/// none answered in time (timeouts, the rest throttled) → `504 provider_timeout`;
+/// otherwise `502 provider_failed`. Each carries `retry_after` (the longest wait a
+/// provider or limit asked for, at least a second), except a `502` where a provider
+/// refused the recipient for good: retrying that is pointless.
+pub fn failure(attempts: &[Attempt], wait_ms: Option<u64>) -> ApiError {
+    let retry_after = wait_ms.map_or(1, |ms| ms.div_ceil(1000).max(1));
+    let list: Vec<serde_json::Value> = attempts
+        .iter()
+        .map(|a| serde_json::to_value(a).unwrap_or_default())
+        .collect();
+    let summary = attempts
+        .iter()
+        .map(|a| {
+            format!(
+                "{} ({}): {}",
+                a.adapter,
+                a.outcome,
+                a.error.as_deref().unwrap_or("")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let throttled = |a: &Attempt| a.outcome == "throttled";
+    if !attempts.is_empty() && attempts.iter().all(throttled) {
+        return ApiError::new(
+            ErrorCode::ProviderThrottled,
+            format!("Every channel is at its throughput limit or has as many sends in flight as it may; retry in {retry_after} s. Attempts: {summary}."),
+        )
+        .with("retry_after", retry_after)
+        .with("attempts", list);
+    }
+    let timed_out = |a: &Attempt| a.outcome == "timeout";
+    if attempts.iter().any(timed_out) && attempts.iter().all(|a| timed_out(a) || throttled(a)) {
+        return ApiError::new(
+            ErrorCode::ProviderTimeout,
+            format!("No provider answered within its deadline, and nothing was sent; retry in {retry_after} s, or check the providers' status (GET /v1/adapters). Attempts: {summary}."),
+        )
+        .with("retry_after", retry_after)
+        .with("attempts", list);
+    }
+    let rejected = attempts.iter().any(|a| a.outcome == "rejected");
+    let advice = if rejected {
+        "A provider refused this recipient for good; check the number with the client."
+    } else {
+        "Every channel failed; retry later or check the providers' status (GET /v1/adapters)."
+    };
+    let err = ApiError::new(
+        ErrorCode::ProviderFailed,
+        format!("{advice} Attempts: {summary}."),
+    )
+    .with("attempts", list);
+    if rejected {
+        err
+    } else {
+        err.with("retry_after", retry_after)
+    }
 }
 
 /// The key under which a provider's message id points at our message.

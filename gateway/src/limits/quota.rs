@@ -186,6 +186,26 @@ impl Limits {
         Ok(Err(rejection))
     }
 
+    /// Gives back what [`Limits::admit_send`] counted at `admitted_at` for `subject`
+    /// (a send no provider accepted). Test numbers counted nothing.
+    pub async fn refund_send(
+        &self,
+        store: &dyn Store,
+        subject: &SendSubject<'_>,
+        admitted_at: Millis,
+    ) -> Result<(), StoreError> {
+        if self.is_test_number(subject.phone_e164) {
+            return Ok(());
+        }
+        let quota: Vec<QuotaCheck> = self.checks(subject).into_iter().map(|(c, _)| c).collect();
+        store.quota_release(&quota, admitted_at).await?;
+        tracing::info!(
+            location = subject.location_id,
+            "no provider accepted the send: its quota was given back"
+        );
+        Ok(())
+    }
+
     /// The rejection for a used-up check.
     fn reject(&self, reason: Reason<'_>, limit: u32, secs: u64) -> LimitRejection {
         let (kind, code, detail) = match reason {

@@ -87,13 +87,17 @@ impl LimitRejection {
         )
     }
 
-    /// `429 max_check_attempts`: wrong codes used up the attempts; the verification failed.
-    pub fn max_check_attempts() -> Self {
+    /// `429 max_check_attempts`: wrong codes used up the attempts; the verification
+    /// failed. `retry_after_secs`: when a new verification for the phone can start.
+    pub fn max_check_attempts(retry_after_secs: u64) -> Self {
+        let secs = retry_after_secs.max(1);
         Self::too_many(
             LimitKind::VerificationChecks,
             ErrorCode::MaxCheckAttempts,
-            None,
-            "The code was entered wrongly too many times and this verification has failed; start a new verification to send a new code.".to_owned(),
+            Some(secs),
+            format!(
+                "The code was entered wrongly too many times and this verification has failed; start a new verification in {secs} s to send a new code."
+            ),
         )
     }
 

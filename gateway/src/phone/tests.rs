@@ -165,3 +165,70 @@ proptest! {
         let _ = parse(&s, Some(region));
     }
 }
+
+/// What `parse` answered before it asked the metadata once: the crate's own
+/// `is_valid`, `number_type`, region and `Mode::E164` formatter, each on its own.
+fn parse_reference(input: &str, region: Option<&str>) -> Result<Phone, PhoneError> {
+    use phonenumber::Mode;
+    let number = read(input, region)?;
+    let e164 = number.format().mode(Mode::E164).to_string();
+    if !number.is_valid() {
+        return Err(PhoneError::NotValid(mask(&e164)));
+    }
+    check_type(number.number_type(&DATABASE))?;
+    Ok(Phone {
+        e164,
+        region: number.country().id().map(|id| id.as_ref().to_owned()),
+    })
+}
+
+#[test]
+fn one_metadata_lookup_answers_as_the_separate_questions_did() {
+    // Every example number of every region and number type in the metadata (mobile,
+    // fixed line, toll-free, …, in international and national form), plus each with its
+    // last digit dropped (mostly invalid lengths): the answers must not change.
+    let mut inputs = Vec::new();
+    for meta in DATABASE.iter() {
+        let d = meta.descriptors();
+        let all = [
+            Some(d.general()),
+            d.fixed_line(),
+            d.mobile(),
+            d.toll_free(),
+            d.premium_rate(),
+            d.shared_cost(),
+            d.personal_number(),
+            d.voip(),
+            d.pager(),
+            d.uan(),
+            d.voicemail(),
+            d.short_code(),
+            d.no_international(),
+        ];
+        for example in all.into_iter().flatten().filter_map(|d| d.example()) {
+            let intl = format!("+{}{example}", meta.country_code());
+            let short = intl[..intl.len() - 1].to_owned();
+            inputs.push((intl, None));
+            inputs.push((short, None));
+            if meta.id().len() == 2 {
+                inputs.push((example.to_owned(), Some(meta.id().to_owned())));
+            }
+        }
+    }
+    assert!(inputs.len() > 2000, "only {} examples", inputs.len());
+    let mut accepted = 0;
+    for (input, region) in &inputs {
+        let got = parse(input, region.as_deref());
+        accepted += usize::from(got.is_ok());
+        assert_eq!(
+            got,
+            parse_reference(input, region.as_deref()),
+            "{input} in {region:?}"
+        );
+    }
+    // Both outcomes are exercised.
+    assert!(
+        accepted > 500 && accepted < inputs.len() - 500,
+        "{accepted}"
+    );
+}

@@ -272,6 +272,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: Millis,
     ) -> Result<Result<(), QuotaDenied>, StoreError>;
 
+    /// Undoes a [`Store::quota_acquire`] of the same `checks` that succeeded at `at`:
+    /// removes one event counted at `at` under each distinct key (a send no provider
+    /// accepted gives its budget back). Never frees more than that one event; where
+    /// the store cannot tell which older event an exact window forgot, it keeps the
+    /// window at least as full as the truth (see `sqlite/quota.rs`).
+    async fn quota_release(&self, checks: &[QuotaCheck], at: Millis) -> Result<(), StoreError>;
+
     /// Takes one permit from the shared token bucket `key` (GCRA: `per_second`
     /// sustained, `burst` at once), for throughput shaping across instances
     /// (`limits.throughput_scope = "cluster"`). `Ok(Err(ms))`: no permit, the next in

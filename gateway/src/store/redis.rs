@@ -376,6 +376,23 @@ impl Store for RedisStore {
         }
     }
 
+    async fn quota_release(&self, checks: &[QuotaCheck], at: Millis) -> Result<(), StoreError> {
+        let mut keys: Vec<&str> = Vec::new();
+        let mut inv = scripts::QUOTA_RELEASE.prepare_invoke();
+        inv.arg(at);
+        for check in checks {
+            if !keys.contains(&check.key.as_str()) {
+                keys.push(&check.key);
+                inv.key(self.quota_key(&check.key));
+            }
+        }
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let _: i64 = self.script(inv).await?;
+        Ok(())
+    }
+
     async fn rate_acquire(
         &self,
         key: &str,

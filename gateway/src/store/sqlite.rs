@@ -343,6 +343,11 @@ impl Store for SqliteStore {
         self.with(move |c| quota::acquire(c, &checks, now)).await
     }
 
+    async fn quota_release(&self, checks: &[QuotaCheck], at: Millis) -> Result<(), StoreError> {
+        let checks = checks.to_vec();
+        self.with(move |c| quota::release(c, &checks, at)).await
+    }
+
     async fn prune(&self, now: Millis) -> Result<u64, StoreError> {
         // One chunk per writer operation, so that sends queued meanwhile go in between.
         let mut removed = 0;

@@ -29,7 +29,8 @@ macro_rules! all_cases {
             of_several_exhausted_quotas_the_longest_wait_is_reported,
             concurrent_quota_acquires_grant_exactly_the_limit,
             concurrent_update_owned_decides_once,
-            expiry_follows_the_callers_clock_everywhere
+            expiry_follows_the_callers_clock_everywhere,
+            quota_release_gives_back_one_event_and_never_more
         );
     };
 }

@@ -151,3 +151,38 @@ pub fn mock(data: &[u8]) {
     let outcome = callback::parse(SECRET, &request);
     check(&outcome, sign);
 }
+
+/// The generic HTTP adapter: Standard Webhooks reports (id, timestamp, `v1,` signature)
+/// within a five-minute window of their arrival.
+pub fn http(data: &[u8]) {
+    use adapter_http::callback;
+    use gateway_sdk::signing::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, SigningKey};
+    const WHSEC: &str = "whsec_4ccJcvHRtaxvS/c9u/W2sxgQEjFXvAzfPpzmTIbwPwk=";
+    let key = SigningKey::from_secret(WHSEC).expect("a valid secret");
+    let Parsed { mut request, sign } = parse_input(data);
+    let timestamp = request
+        .header(HEADER_TIMESTAMP)
+        .and_then(|t| t.trim().parse::<i64>().ok());
+    if sign {
+        let id = request
+            .header(HEADER_ID)
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .unwrap_or("fuzz")
+            .to_owned();
+        let ts = timestamp.unwrap_or(RECEIVED_AT);
+        for (name, value) in key.headers(&id, ts, request.body.as_bytes()) {
+            set_header(&mut request, name, value);
+        }
+        debug_assert!(request.header(HEADER_SIGNATURE).is_some());
+    }
+    // A stale timestamp is refused as a signature problem even when signed.
+    let fresh = request
+        .header(HEADER_TIMESTAMP)
+        .and_then(|t| t.trim().parse::<i64>().ok())
+        .is_some_and(|t| t.abs_diff(RECEIVED_AT) <= MAX_AGE_SECS);
+    let window = std::time::Duration::from_secs(MAX_AGE_SECS);
+    let outcome = callback::parse_report(&key, window, &request);
+    let post = request.method.eq_ignore_ascii_case("POST");
+    check(&outcome, sign && post && fresh);
+}

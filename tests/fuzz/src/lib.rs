@@ -27,6 +27,7 @@ pub const TARGETS: &[Target] = &[
     ("callback_telegram", callbacks::telegram),
     ("callback_whatsapp", callbacks::whatsapp),
     ("callback_mock", callbacks::mock),
+    ("callback_http", callbacks::http),
     ("config", config::config),
     ("abi_answers", abi::answers),
 ];

@@ -1,6 +1,7 @@
 -- wrk script: POST a /v1/messages body shaped like production traffic: every request
--- has a phone and a client address (an IPv6 /64 of the documentation prefix
--- 2001:db8::/32; it is only data in the body) no other request in the run uses, and the
+-- has a phone and a client address (an IPv6 /48 of the documentation prefix 3fff::/20,
+-- so both IP quotas, /64 and /48, see one send; it is only data in the body) no other
+-- request in the run uses, and the
 -- requests go round <locations> locations (`bench-0` ...), so every quota stays at its
 -- default except the per-location one (see tests/load/src/gwconfig.rs).
 -- Usage: wrk -s post.lua URL -- <bearer token or "-"> <locations>
@@ -28,8 +29,8 @@ function request()
   counter = counter + 1
   local n = base + counter
   local body = string.format(
-    '{"location_id":"bench-%d","phone":"+79%09d","code":"4821","purpose":"login","client_ip":"2001:db8:%x:%x::1"}',
-    n % locations, n, math.floor(n / 65536) % 65536, n % 65536)
+    '{"location_id":"bench-%d","phone":"+79%09d","code":"4821","purpose":"login","client_ip":"3fff:%x:%x::1"}',
+    n % locations, n, math.floor(n / 65536) % 4096, n % 65536)
   return wrk.format(nil, nil, nil, body)
 end
 

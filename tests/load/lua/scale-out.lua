@@ -1,5 +1,5 @@
 -- wrk script for tests/load/scale-out.sh: POST /v1/messages or /v1/verifications, every
--- request for a phone and client /64 no other request of the run uses (on either
+-- request for a phone and client /48 (3fff::/20) no other request of the run uses (on either
 -- instance: <thread offset> keeps the two wrk processes apart), so no quota refuses;
 -- round <locations> locations.
 -- Usage: wrk -s scale-out.lua URL -- <bearer token> <locations> <thread offset> <messages|verifications>
@@ -28,7 +28,7 @@ function request()
   local code = ""
   if path == "/v1/messages" then code = '"code":"4821",' end
   local body = string.format(
-    '{"location_id":"bench-%d","phone":"+79%09d",%s"purpose":"login","client_ip":"2001:db8:%x:%x::1"}',
-    n % locations, n, code, math.floor(n / 65536) % 65536, n % 65536)
+    '{"location_id":"bench-%d","phone":"+79%09d",%s"purpose":"login","client_ip":"3fff:%x:%x::1"}',
+    n % locations, n, code, math.floor(n / 65536) % 4096, n % 65536)
   return wrk.format(nil, path, nil, body)
 end

@@ -3,7 +3,7 @@
 //! `location_per_minute` (raised to 1000: the load goes round [`LOCATIONS`] locations,
 //! each getting a few hundred sends a minute at full rate), and short message
 //! retention for the memory soak. Per-phone and per-IP limits never refuse: every
-//! request uses a phone and a client /64 no other request uses.
+//! request uses a phone and a client IPv6 /48 no other request uses.
 
 use anyhow::{Context, Result, bail};
 use std::io::Write as _;

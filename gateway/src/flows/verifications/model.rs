@@ -4,13 +4,16 @@ use crate::clock::rfc3339;
 use crate::error::{ApiError, ErrorCode};
 use crate::flows::Purpose;
 use crate::flows::record::MessageRecord;
+use crate::metrics::VerificationOutcome;
 use crate::state::AppState;
-use crate::store::{Millis, Ns, get_json};
+use crate::store::{Millis, Ns, Write, get_json, to_json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// Where a verification stands. Expiry is mostly derived from time: a `pending`
-/// verification past its `expires_at` is shown as `expired`.
+/// Where a verification stands. A `pending` verification past its `expires_at` is
+/// expired whether or not that was written down yet: it is shown as `expired`, and the
+/// first request that finds it so stores `Expired` (counting it once in
+/// `gateway_verifications_total{outcome="expired"}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -22,6 +25,8 @@ pub enum Status {
     Failed,
     /// The platform cancelled it.
     Cancelled,
+    /// Its TTL passed before the right code was checked.
+    Expired,
 }
 
 impl Status {
@@ -32,6 +37,7 @@ impl Status {
             Status::Approved => "approved",
             Status::Failed => "failed",
             Status::Cancelled => "cancelled",
+            Status::Expired => "expired",
         }
     }
 }
@@ -91,6 +97,12 @@ impl Verification {
         Some(self.expires_at + KEEP_AFTER_EXPIRY_MS)
     }
 
+    /// Pending but past its expiry at `now`: it should be (and is, by the first
+    /// request that sees it) stored as [`Status::Expired`].
+    pub(super) fn is_due_to_expire(&self, now: Millis) -> bool {
+        self.status == Status::Pending && now >= self.expires_at
+    }
+
     /// The key of its "one pending verification per location, phone and purpose" slot.
     pub(super) fn pending_key(&self) -> String {
         pending_key(&self.location_id, &self.phone, self.purpose)
@@ -113,15 +125,15 @@ pub(super) fn not_found(detail: &str) -> ApiError {
 /// The public view of a verification (never the code, phone masked).
 pub fn view(state: &AppState, v: &Verification, message: Option<&MessageRecord>) -> Value {
     let now = state.now_ms();
-    let status = if v.status == Status::Pending && now >= v.expires_at {
-        "expired"
+    let status = if v.is_due_to_expire(now) {
+        Status::Expired
     } else {
-        v.status.as_str()
+        v.status
     };
     let cooldown = state.limits.resend_cooldown().as_millis() as i64;
     let mut out = json!({
         "id": v.id,
-        "status": status,
+        "status": status.as_str(),
         "location_id": v.location_id,
         "phone": crate::phone::mask(&v.phone),
         "purpose": v.purpose,
@@ -147,12 +159,46 @@ pub(super) fn to_time(ms: Millis) -> time::OffsetDateTime {
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
-/// Loads a verification by id.
+/// Loads a verification by id. One found pending past its expiry is stored as
+/// expired on the way (and counted, once).
 pub async fn load(state: &AppState, id: &str) -> Result<Option<Verification>, ApiError> {
-    Ok(
-        get_json::<Verification>(state.store.as_ref(), Ns::Verification, id, state.now_ms())
-            .await?,
-    )
+    let now = state.now_ms();
+    let found = get_json::<Verification>(state.store.as_ref(), Ns::Verification, id, now).await?;
+    match found {
+        Some(v) if v.is_due_to_expire(now) => Ok(Some(expire(state, v, now).await?)),
+        other => Ok(other),
+    }
+}
+
+/// Stores a verification found pending past its expiry as expired, counting the
+/// expiry if this call is the one that wrote it (concurrent readers count it once).
+async fn expire(
+    state: &AppState,
+    seen: Verification,
+    now: Millis,
+) -> Result<Verification, ApiError> {
+    let decide = |cur: Option<&str>| match Verification::parse(cur) {
+        Some(mut v) if v.is_due_to_expire(now) => {
+            v.status = Status::Expired;
+            (Write::Put(to_json(&v), v.keep_until()), (Some(v), true))
+        }
+        other => (Write::Keep, (other, false)),
+    };
+    let (current, expired_now) = state
+        .store
+        .update(Ns::Verification, &seen.id, now, decide)
+        .await?;
+    if expired_now {
+        count_expired(state, seen.purpose);
+    }
+    Ok(current.unwrap_or(seen))
+}
+
+/// Counts one verification that expired before being approved.
+pub(super) fn count_expired(state: &AppState, purpose: Purpose) {
+    state
+        .metrics
+        .record_verification(purpose.into(), VerificationOutcome::Expired);
 }
 
 #[cfg(test)]
@@ -166,6 +212,7 @@ mod tests {
             Status::Approved,
             Status::Failed,
             Status::Cancelled,
+            Status::Expired,
         ] {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
             let back: Status = serde_json::from_value(json!(s.as_str())).unwrap();

@@ -7,6 +7,7 @@
 use super::model::{Status, Verification, not_found, pending_key, view};
 use crate::error::{ApiError, ErrorCode};
 use crate::flows::Purpose;
+use crate::flows::prepare;
 use crate::flows::record::new_id;
 use crate::flows::send::{self, DispatchInput};
 use crate::limits::LimitRejection;
@@ -27,7 +28,7 @@ pub async fn start(
     purpose: Purpose,
     client_ip: Option<IpAddr>,
 ) -> Result<(bool, Value), ApiError> {
-    let (location, phone) = send::resolve(state, location_id, phone, purpose).await?;
+    let (location, phone) = prepare::resolve(state, location_id, phone, purpose).await?;
     let now = state.now_ms();
     let pkey = pending_key(&location.location_id, &phone.e164, purpose);
     // Usually nothing is pending: claim the slot in the first write. (The code and text
@@ -104,7 +105,7 @@ async fn resend(
         ApiError::internal()
     })?;
     let code = state.secret.derive_code(&salt, existing.code_length);
-    let prepared = send::prepare_resolved(state, location, phone, &code).await?;
+    let prepared = prepare::prepare_resolved(state, location, phone, &code).await?;
     let ttl_left = ((existing.expires_at - now).max(0) as u64) / 1000;
     let record = send::dispatch(
         state,
@@ -204,7 +205,7 @@ async fn create(
     let code = state.secret.derive_code(&salt, cfg.code_length);
     let expires_at = now + cfg.ttl.as_millis() as i64;
     let prepared =
-        send::prepare_resolved(state, new.location.clone(), new.phone.clone(), &code).await?;
+        prepare::prepare_resolved(state, new.location.clone(), new.phone.clone(), &code).await?;
     let v = Verification {
         id: id.clone(),
         location_id: prepared.location.location_id.clone(),
@@ -227,11 +228,14 @@ async fn create(
     let claimed = state
         .store
         .put_if_absent_with(
+            // The slot outlives the code as long as the verification does, so a check
+            // by phone after expiry finds it and answers 410 like a check by id (a
+            // start finds it stale and clears it).
             PutItem {
                 ns: Ns::PendingVerification,
                 key: new.pkey.to_owned(),
                 value: id.clone(),
-                expires_at: Some(expires_at),
+                expires_at: keep_until,
             },
             vec![PutItem {
                 ns: Ns::Verification,
@@ -276,7 +280,13 @@ async fn create(
     let record = match dispatched {
         Ok(r) => r,
         Err(e) => {
-            // Nothing was sent: leave no verification behind.
+            // Nothing was sent: leave no verification behind. It failed if sending
+            // did; a limit that refused it (429) is counted as that limit instead.
+            if e.status.as_u16() != 429 {
+                state
+                    .metrics
+                    .record_verification(new.purpose.into(), VerificationOutcome::Failed);
+            }
             state
                 .store
                 .delete(Ns::Verification, &id, state.now_ms())
@@ -291,6 +301,9 @@ async fn create(
     state
         .metrics
         .record_verification(new.purpose.into(), VerificationOutcome::Started);
+    if !state.expiring_verifications.push(expires_at, id.clone()) {
+        tracing::debug!(verification = %id, "expiry watch full; its expiry is counted only if someone asks");
+    }
     Ok(Some(view(state, &sent, Some(&record))))
 }
 
@@ -348,7 +361,12 @@ mod tests {
             slot_of(&verification(Status::Pending, 1), 601_000),
             Slot::Stale
         );
-        for ended in [Status::Approved, Status::Failed, Status::Cancelled] {
+        for ended in [
+            Status::Approved,
+            Status::Failed,
+            Status::Cancelled,
+            Status::Expired,
+        ] {
             assert_eq!(slot_of(&verification(ended, 1), 2_000), Slot::Stale);
         }
     }

@@ -43,16 +43,27 @@ fn limit_rejection_becomes_429_with_retry_after_header() {
 }
 
 #[test]
-fn blocks_and_check_attempts_carry_no_retry_after() {
-    let r = LimitRejection::max_check_attempts();
+fn used_up_checks_say_when_a_new_verification_can_start() {
+    let r = LimitRejection::max_check_attempts(42);
     assert_eq!(
         (r.kind, r.status().as_u16()),
         (Some(LimitKind::VerificationChecks), 429)
     );
     let err = ApiError::from(r);
-    assert_eq!(err.retry_after(), None);
-    assert!(err.error_response().headers().get("retry-after").is_none());
+    assert_eq!(err.retry_after(), Some(42));
+    assert_eq!(
+        err.error_response().headers().get("retry-after").unwrap(),
+        "42"
+    );
+    assert!(err.detail.contains("new verification in 42 s"));
+    assert_eq!(
+        ApiError::from(LimitRejection::max_check_attempts(0)).retry_after(),
+        Some(1)
+    );
+}
 
+#[test]
+fn blocks_carry_no_retry_after() {
     let r = LimitRejection::operator_blocked("ru-pumping");
     assert_eq!(
         (r.kind, r.code.as_str(), r.status().as_u16()),

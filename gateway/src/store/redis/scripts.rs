@@ -129,6 +129,23 @@ return {1}
     )
 });
 
+/// Undoes one quota event: `ARGV[1]` = the time it was counted at; from each of
+/// `KEYS` removes one member with that score (any one: members of one time are
+/// interchangeable). Returns how many were removed.
+pub(super) static QUOTA_RELEASE: LazyLock<redis::Script> = LazyLock::new(|| {
+    with_prelude(
+        r#"
+local at = s(tonumber(ARGV[1]))
+local removed = 0
+for _, key in ipairs(KEYS) do
+  local m = redis.call('ZRANGEBYSCORE', key, at, at, 'LIMIT', 0, 1)
+  if m[1] then removed = removed + redis.call('ZREM', key, m[1]) end
+end
+return removed
+"#,
+    )
+});
+
 /// GCRA token bucket shared by every instance. `KEYS[1]` holds the theoretical arrival
 /// time (TAT) in ms; `ARGV[1]` = now, `ARGV[2]` = ms per permit (may be fractional),
 /// `ARGV[3]` = burst, `ARGV[4]` = TTL grace. A permit is granted if the TAT is at most

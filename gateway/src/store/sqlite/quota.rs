@@ -6,7 +6,8 @@
 //! The state of a key (the exact semantics are in docs/limits.md):
 //!
 //! - **Recent times**: the times of the newest events, newest first, as many as the
-//!   largest limit of the checks on the key, at most [`EXACT_MAX`]. A check with a
+//!   largest limit of the checks on the key (at most [`EXACT_MAX`]) plus one, so that
+//!   a refund ([`State::without`]) leaves enough to stay exact. A check with a
 //!   limit up to that is answered exactly: "is the window full" is "is the
 //!   `limit`-th newest event inside it", and the retry time is when that event leaves
 //!   it, the same answers an event log gives. Every default limit (cooldown 1, 5 and
@@ -24,13 +25,15 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 /// Largest limit answered from the recent event times.
 pub(super) const EXACT_MAX: usize = 64;
+/// Most event times a state keeps: one more than the largest exact limit.
+const KEPT_MAX: usize = EXACT_MAX + 1;
 /// Buckets the longest window of a key with a larger limit is cut into.
 const BUCKETS: i64 = 64;
 
 /// What one key's row holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct State {
-    /// Newest event times, newest first (at most [`EXACT_MAX`]).
+    /// Newest event times, newest first (at most [`KEPT_MAX`]).
     recent: Vec<i64>,
     /// Counts per bucket, when a limit on the key is larger than [`EXACT_MAX`].
     buckets: Option<Buckets>,
@@ -92,9 +95,9 @@ impl State {
     /// The stored form (see [`State::decode`]).
     pub(super) fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(1 + self.recent.len() * 8);
-        // `record` keeps at most EXACT_MAX (64) times.
-        out.push(self.recent.len().min(EXACT_MAX) as u8);
-        for t in self.recent.iter().take(EXACT_MAX) {
+        // `record` keeps at most KEPT_MAX (65) times.
+        out.push(self.recent.len().min(KEPT_MAX) as u8);
+        for t in self.recent.iter().take(KEPT_MAX) {
             out.extend_from_slice(&t.to_le_bytes());
         }
         if let Some(b) = &self.buckets {
@@ -124,7 +127,8 @@ impl State {
         let leaves = |at: i64| (at + window_ms - now).max(1);
         let limit = limit.max(1) as usize;
         if limit <= EXACT_MAX {
-            // `recent` holds the newest min(largest limit, EXACT_MAX) >= limit events.
+            // `recent` holds the newest min(largest limit, EXACT_MAX) + 1 > limit events
+            // (one fewer after a refund).
             return self
                 .recent
                 .get(limit - 1)
@@ -149,6 +153,35 @@ impl State {
             .map(|(end, _)| leaves(end))
     }
 
+    /// The state without one event counted at `at`, for a key whose checks' largest
+    /// limit is `limit` (a refund). `recent` keeps the newest `limit + 1` times, so
+    /// after one refund it still holds the `limit` newest and stays exact. When it was
+    /// full an older event may have been forgotten; if refunds come faster than sends
+    /// refill the spare slot, the forgotten event's place is taken by a copy of the
+    /// oldest time kept, which is no earlier than it: the window then counts that
+    /// event a little longer than the truth, never shorter, so a refund can never make
+    /// a window admit more than its limit. Buckets lose one count from the bucket
+    /// holding `at`.
+    pub(super) fn without(mut self, at: i64, limit: u32) -> State {
+        let cap = (limit.max(1) as usize).min(EXACT_MAX) + 1;
+        if let Some(i) = self.recent.iter().position(|t| *t == at) {
+            let was_full = self.recent.len() >= cap;
+            self.recent.remove(i);
+            if was_full && let Some(oldest) = self.recent.last().copied() {
+                self.recent.push(oldest);
+            }
+        }
+        if let Some(b) = &mut self.buckets
+            && at >= b.start
+        {
+            let i = ((at - b.start) / b.width) as usize;
+            if let Some(c) = b.counts.get_mut(i) {
+                *c = c.saturating_sub(1);
+            }
+        }
+        self
+    }
+
     /// The state after one more event at `now`, for a key whose checks' longest window
     /// is `window_ms` and largest limit `limit`.
     pub(super) fn record(prev: Option<State>, now: i64, window_ms: i64, limit: u32) -> State {
@@ -162,7 +195,7 @@ impl State {
             .position(|t| *t <= now)
             .unwrap_or(recent.len());
         recent.insert(at, now);
-        recent.truncate((limit.max(1) as usize).min(EXACT_MAX));
+        recent.truncate((limit.max(1) as usize).min(EXACT_MAX) + 1);
         if limit as usize <= EXACT_MAX {
             return State {
                 recent,
@@ -231,6 +264,32 @@ fn save(c: &Connection, key: &str, state: &State, window_ms: i64) -> Result<(), 
     Ok(())
 }
 
+/// Distinct keys of `checks` in order of first appearance, with their longest window
+/// and largest limit.
+fn distinct_keys(checks: &[QuotaCheck]) -> Vec<(&str, i64, u32)> {
+    let mut keys: Vec<(&str, i64, u32)> = Vec::with_capacity(checks.len());
+    for check in checks {
+        match keys.iter_mut().find(|k| k.0 == check.key) {
+            Some(k) => {
+                k.1 = k.1.max(check.window_ms);
+                k.2 = k.2.max(check.limit);
+            }
+            None => keys.push((&check.key, check.window_ms, check.limit)),
+        }
+    }
+    keys
+}
+
+/// [`crate::store::Store::quota_release`] inside the writer's transaction.
+pub(super) fn release(c: &Connection, checks: &[QuotaCheck], at: Millis) -> Result<(), StoreError> {
+    for (key, window_ms, limit) in distinct_keys(checks) {
+        if let Some(state) = load(c, key)? {
+            save(c, key, &state.without(at, limit), window_ms)?;
+        }
+    }
+    Ok(())
+}
+
 /// [`crate::store::Store::quota_acquire`] inside the writer's transaction: reads each
 /// distinct key once, answers every check, and only if all have room records one
 /// event per key.
@@ -239,20 +298,9 @@ pub(super) fn acquire(
     checks: &[QuotaCheck],
     now: Millis,
 ) -> Result<Result<(), QuotaDenied>, StoreError> {
-    // Distinct keys in order of first appearance, with their longest window and
-    // largest limit.
     let mut keys: Vec<(&str, i64, u32, Option<State>)> = Vec::with_capacity(checks.len());
-    for check in checks {
-        match keys.iter_mut().find(|k| k.0 == check.key) {
-            Some(k) => {
-                k.1 = k.1.max(check.window_ms);
-                k.2 = k.2.max(check.limit);
-            }
-            None => keys.push((&check.key, check.window_ms, check.limit, None)),
-        }
-    }
-    for k in &mut keys {
-        k.3 = load(c, k.0)?;
+    for (key, window_ms, limit) in distinct_keys(checks) {
+        keys.push((key, window_ms, limit, load(c, key)?));
     }
     // Every check is looked at: when several are used up, the caller must wait for the
     // slowest, or its retry would hit the next limit.

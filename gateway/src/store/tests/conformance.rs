@@ -532,3 +532,43 @@ pub(super) async fn expiry_follows_the_callers_clock_everywhere(s: S) {
         Some("f")
     );
 }
+
+pub(super) async fn quota_release_gives_back_one_event_and_never_more(s: S) {
+    let hour = 3_600_000;
+    // A phone's cooldown (1 a minute) and hourly budget (3) on one key, as the limits do.
+    let phone = || vec![q("ph", 60_000, 1), q("ph", hour, 3)];
+    assert_eq!(s.quota_acquire(&phone(), 0).await.unwrap(), Ok(()));
+    // Nothing was sent: the refund frees the cooldown at once.
+    s.quota_release(&phone(), 0).await.unwrap();
+    assert_eq!(s.quota_acquire(&phone(), 1).await.unwrap(), Ok(()));
+    // A release for a time nothing was counted at frees nothing.
+    s.quota_release(&phone(), 5).await.unwrap();
+    assert_eq!(
+        s.quota_acquire(&phone(), 2)
+            .await
+            .unwrap()
+            .unwrap_err()
+            .index,
+        0
+    );
+    // The refunded send no longer counts in the hour either: 1 + two more fill it.
+    assert_eq!(s.quota_acquire(&phone(), 70_000).await.unwrap(), Ok(()));
+    assert_eq!(s.quota_acquire(&phone(), 140_000).await.unwrap(), Ok(()));
+    assert_eq!(
+        s.quota_acquire(&phone(), 210_000)
+            .await
+            .unwrap()
+            .unwrap_err()
+            .index,
+        1
+    );
+    // Two events at one time, one released: one still counts.
+    let k = || vec![q("twin", 1000, 2)];
+    assert_eq!(s.quota_acquire(&k(), 0).await.unwrap(), Ok(()));
+    assert_eq!(s.quota_acquire(&k(), 0).await.unwrap(), Ok(()));
+    s.quota_release(&k(), 0).await.unwrap();
+    assert_eq!(s.quota_acquire(&k(), 1).await.unwrap(), Ok(()));
+    assert!(s.quota_acquire(&k(), 2).await.unwrap().is_err());
+    // Releasing keys that were never counted is harmless.
+    s.quota_release(&[q("never", 1000, 1)], 0).await.unwrap();
+}
