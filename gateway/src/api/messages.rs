@@ -90,10 +90,7 @@ pub async fn create(
             },
         )
         .await?;
-        Ok((
-            StatusCode::CREATED,
-            serde_json::to_value(&record).unwrap_or_default(),
-        ))
+        Ok((StatusCode::CREATED, record))
     })
     .await
 }
