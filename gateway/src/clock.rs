@@ -1,6 +1,8 @@
 //! Time as a dependency: every piece of time logic (TTLs, cooldowns, windows) asks a
 //! [`Clock`], so tests drive time by hand instead of sleeping.
 
+pub mod due;
+
 use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
 

@@ -170,6 +170,9 @@ pub async fn state_with_kinds(
     Ok(AppState {
         connections: Arc::new(connections),
         channel_board: Arc::default(),
+        expiring_verifications: Arc::new(crate::clock::due::DueQueue::new(
+            crate::flows::verifications::WATCHED_EXPIRIES,
+        )),
         locations: Arc::new(locations),
         api_keys: ApiKeys::from_config(&config.auth.api_keys),
         config: Arc::new(config),
@@ -292,7 +295,8 @@ pub async fn run(
     Ok(())
 }
 
-/// Removes expired records every `store.prune_interval`.
+/// Removes expired records every `store.prune_interval` (and counts the verifications
+/// that expired meanwhile).
 async fn prune_loop(state: AppState) {
     let mut tick = tokio::time::interval(state.config.store.prune_interval);
     loop {
@@ -302,6 +306,7 @@ async fn prune_loop(state: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pruning failed"),
         }
+        crate::flows::verifications::count_due_expiries(&state).await;
         let idle = state.connections.sweep(state.clock.now());
         if idle > 0 {
             tracing::debug!(instances = idle, "dropped idle connection instances");

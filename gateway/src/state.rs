@@ -6,6 +6,7 @@ use crate::adapters::Adapters;
 use crate::adapters::board::ChannelBoard;
 use crate::auth::ApiKeys;
 use crate::clock::Clock;
+use crate::clock::due::DueQueue;
 use crate::config::Config;
 use crate::connections::Connections;
 use crate::error::ApiError;
@@ -45,6 +46,9 @@ pub struct AppState {
     pub connections: Arc<Connections>,
     /// Each channel's last send outcome on this instance (for readiness).
     pub channel_board: Arc<ChannelBoard>,
+    /// Verifications this instance started, by expiry: revisited when they expire so
+    /// that an expiry nobody asks about again is still counted.
+    pub expiring_verifications: Arc<DueQueue>,
 }
 
 impl std::fmt::Debug for AppState {

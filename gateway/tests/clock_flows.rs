@@ -481,6 +481,8 @@ async fn used_up_checks_say_when_a_new_verification_can_start() {
     let (s, p, retry) = call(&app, "POST", "/v1/verifications", Some(START())).await;
     assert_eq!((s.as_u16(), &p["code"]), (429, &json!("resend_cooldown")));
     assert_eq!(retry.as_deref(), Some("1"));
+    // One verification failed; the start the cooldown refused is not a failure.
+    assert_eq!(verifications_counted(&app, "failed").await, 1);
     h.clock.advance_secs(1);
     let (s, v, _) = call(&app, "POST", "/v1/verifications", Some(START())).await;
     assert_eq!(s, 201, "{v}");
@@ -572,4 +574,43 @@ async fn tokens_need_an_approved_verification_and_a_lifetime_within_token_ttl() 
         "{t}"
     );
     assert_eq!(t["verification_id"], id.as_str());
+}
+
+/// Issue 14, item 6: a verification nobody asks about again is counted as expired
+/// once its TTL passes (on the prune tick), and an approved one never is.
+#[actix_rt::test]
+async fn an_abandoned_verification_is_counted_when_it_expires() {
+    use gateway::flows::verifications::count_due_expiries;
+    let h = harness("[verification]\nttl = \"10m\"\n").await;
+    let app = test::init_service(build_app(web::Data::new(h.state.clone()))).await;
+    location_42(&app).await;
+    let (s, v, _) = call(&app, "POST", "/v1/verifications", Some(START())).await;
+    assert_eq!(s, 201, "{v}");
+    // Another phone's verification is approved: it must not count as expired later.
+    let other = json!({ "location_id": "42", "phone": "+79991234568", "purpose": "login" });
+    let (s, v, _) = call(&app, "POST", "/v1/verifications", Some(other)).await;
+    assert_eq!(s, 201, "{v}");
+    let approved_id = v["id"].as_str().unwrap().to_owned();
+    let code = h.codes().pop().unwrap();
+    let (_, ok, _) = call(
+        &app,
+        "POST",
+        &format!("/v1/verifications/{approved_id}/check"),
+        Some(json!({ "code": code })),
+    )
+    .await;
+    assert_eq!(ok["status"], "approved", "{ok}");
+
+    h.clock.advance_secs(599);
+    count_due_expiries(&h.state).await;
+    assert_eq!(verifications_counted(&app, "expired").await, 0);
+    h.clock.advance_secs(1);
+    count_due_expiries(&h.state).await;
+    assert_eq!(verifications_counted(&app, "expired").await, 1);
+    // Seen again (a read, a new start): still one.
+    count_due_expiries(&h.state).await;
+    let (s, v, _) = call(&app, "POST", "/v1/verifications", Some(START())).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(verifications_counted(&app, "expired").await, 1);
+    assert_eq!(verifications_counted(&app, "approved").await, 1);
 }

@@ -51,6 +51,44 @@ pub struct Capabilities {
     /// so the gateway's rendered SMS text is not what the phone shows.
     #[serde(default)]
     pub provider_renders_text: bool,
+    /// Which codes the channel can carry, when its provider restricts them (Telegram
+    /// Gateway takes 4 to 8 digits). The gateway skips the channel for other codes
+    /// before asking [`crate::Adapter::check_reachable`], which a provider may charge
+    /// for. `None`: any code the text carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codes: Option<CodeRule>,
+}
+
+/// The codes a channel can carry (see [`Capabilities::codes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeRule {
+    /// Fewest characters.
+    pub min_len: u8,
+    /// Most characters.
+    pub max_len: u8,
+    /// Whether only ASCII digits are allowed.
+    #[serde(default)]
+    pub digits_only: bool,
+}
+
+impl CodeRule {
+    /// Whether `code` fits the rule.
+    pub fn carries(&self, code: &str) -> bool {
+        let len = code.chars().count();
+        (usize::from(self.min_len)..=usize::from(self.max_len)).contains(&len)
+            && (!self.digits_only || code.bytes().all(|b| b.is_ascii_digit()))
+    }
+}
+
+impl std::fmt::Display for CodeRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = if self.digits_only {
+            "digits"
+        } else {
+            "characters"
+        };
+        write!(f, "codes of {}-{} {kind}", self.min_len, self.max_len)
+    }
 }
 
 /// How an SMS text is encoded on the air interface.

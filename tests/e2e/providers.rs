@@ -237,3 +237,68 @@ fn telegram_and_whatsapp_reports_out_of_order_forged_and_unknown() {
     assert_eq!(message(&gw, sms_id)["status"], "queued");
     fakes.assert_no_violations();
 }
+
+/// #14 item 5: a 9-digit or alphanumeric code made the gateway call Telegram's
+/// `checkSendAbility`, which Telegram charges for, before the adapter refused the code.
+/// Telegram declares the codes it carries, and the gateway skips it first.
+#[test]
+fn a_code_telegram_cannot_carry_costs_no_paid_precheck() {
+    let dir = tempfile::tempdir().unwrap();
+    let fakes = Fakes::start();
+    let gw = fakes.gateway(dir.path());
+    location(&gw);
+    let adapters = gw.get("/v1/adapters");
+    let tg = adapters.json["adapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "telegram")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        tg["capabilities"]["codes"],
+        json!({"min_len": 4, "max_len": 8, "digits_only": true})
+    );
+    for (code, phone) in [("123456789", "+79991234567"), ("AB12CD", "+79991234568")] {
+        let r = gw.post(
+            "/v1/messages",
+            &json!({ "location_id": "42", "phone": phone, "code": code, "purpose": "login" }),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(
+            attempts(&r.json)[0],
+            ("telegram".into(), "unreachable".into()),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.json["attempts"][0]["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("codes of 4-8 digits")),
+            "{}",
+            r.text
+        );
+        assert_eq!(r.json["adapter"], "whatsapp", "{}", r.text);
+    }
+    assert!(
+        fakes.telegram.requests().is_empty(),
+        "Telegram was called for codes it cannot carry: {:?}",
+        fakes
+            .telegram
+            .requests()
+            .into_iter()
+            .map(|r| r.path)
+            .collect::<Vec<_>>()
+    );
+    // A code it carries still goes through Telegram, pre-check first.
+    let sent = send(&gw, "+79991234569");
+    assert_eq!(sent["adapter"], "telegram", "{sent}");
+    let paths: Vec<String> = fakes
+        .telegram
+        .requests()
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(paths[0], "/checkSendAbility", "{paths:?}");
+    fakes.assert_no_violations();
+}

@@ -93,6 +93,7 @@ impl Adapter for HttpAdapter {
             reachability_check: false,
             delivery_reports: self.settings.delivery_reports,
             provider_renders_text: false,
+            codes: None,
         }
     }
 

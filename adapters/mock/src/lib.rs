@@ -76,6 +76,7 @@ impl Adapter for MockAdapter {
             reachability_check: self.settings.reachability_check,
             delivery_reports: self.settings.delivery_reports,
             provider_renders_text: false,
+            codes: None,
         }
     }
 

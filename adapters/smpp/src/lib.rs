@@ -77,6 +77,7 @@ impl Adapter for SmppAdapter {
             reachability_check: false,
             delivery_reports: self.settings.delivery_receipts,
             provider_renders_text: false,
+            codes: None,
         }
     }
 

@@ -19,7 +19,8 @@ use client::{CallFailure, GatewayClient};
 use config::TelegramSettings;
 use gateway_sdk::{
     Adapter, AdapterError, CallbackError, CallbackOutcome, CallbackRequest, Capabilities, Channel,
-    CreateContext, DeliveryStatus, Health, HealthTracker, Reachability, SendRequest, SendResult,
+    CodeRule, CreateContext, DeliveryStatus, Health, HealthTracker, Reachability, SendRequest,
+    SendResult,
 };
 use request::CheckSendAbility;
 use std::time::{Duration, Instant};
@@ -113,6 +114,13 @@ impl Adapter for TelegramAdapter {
             reachability_check: true,
             delivery_reports: true,
             provider_renders_text: true,
+            // Told up front, so the gateway never pays for a checkSendAbility for a
+            // code Telegram would refuse (the send checks it too, `check_code`).
+            codes: Some(CodeRule {
+                min_len: request::CODE_MIN_DIGITS as u8,
+                max_len: request::CODE_MAX_DIGITS as u8,
+                digits_only: true,
+            }),
         }
     }
 

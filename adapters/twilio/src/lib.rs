@@ -66,6 +66,7 @@ impl Adapter for TwilioAdapter {
             reachability_check: false,
             delivery_reports: self.settings.status_callbacks,
             provider_renders_text: false,
+            codes: None,
         }
     }
 

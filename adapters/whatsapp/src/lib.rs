@@ -56,6 +56,7 @@ impl Adapter for WhatsAppAdapter {
             reachability_check: false,
             delivery_reports: true,
             provider_renders_text: true,
+            codes: None,
         }
     }
 

@@ -66,6 +66,7 @@ impl Adapter for TemplateAdapter {
             reachability_check: false,
             delivery_reports: self.settings.webhook_secret.is_some(),
             provider_renders_text: false,
+            codes: None,
         }
     }
 

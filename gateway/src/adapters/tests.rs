@@ -29,6 +29,7 @@ impl Adapter for Slow {
             reachability_check: false,
             delivery_reports: false,
             provider_renders_text: false,
+            codes: None,
         }
     }
 

@@ -39,6 +39,7 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
                 "reachability_check": caps.reachability_check,
                 "delivery_reports": caps.delivery_reports,
                 "provider_renders_text": caps.provider_renders_text,
+                "codes": caps.codes,
             },
             "health": health,
             "timeout_ms": a.timeout().as_millis() as u64,

@@ -52,6 +52,7 @@ impl Adapter for Tokened {
             reachability_check: false,
             delivery_reports: true,
             provider_renders_text: false,
+            codes: None,
         }
     }
 

@@ -159,6 +159,18 @@ pub async fn route(state: &AppState, prepared: &Prepared, parcel: &Parcel<'_>) -
             );
             continue;
         }
+        if let Some(rule) = adapter.capabilities().codes
+            && !rule.carries(parcel.code)
+        {
+            // Asked before any reachability pre-check, which a provider may charge for.
+            trail.failed(
+                adapter.as_ref(),
+                "unreachable",
+                MessageOutcome::Unreachable,
+                format!("this channel carries {rule} only"),
+            );
+            continue;
+        }
         let mut precheck_ref = None;
         if adapter.capabilities().reachability_check {
             match adapter.check_reachable(&prepared.phone.e164).await {

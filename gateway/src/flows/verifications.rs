@@ -9,14 +9,16 @@
 //!
 //! `model` holds the stored record, its status and its public view; `start` creates or
 //! re-sends; `check` decides a typed code in one atomic store update; `cancel` ends one
-//! on the platform's request.
+//! on the platform's request; `sweep` counts the expiries nobody asks about.
 
 mod cancel;
 mod check;
 mod model;
 mod start;
+mod sweep;
 
 pub use cancel::cancel;
 pub use check::{check, check_by_subject};
 pub use model::{Status, Verification, load, view};
 pub use start::start;
+pub use sweep::{WATCHED_EXPIRIES, count_due_expiries};

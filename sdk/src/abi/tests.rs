@@ -43,6 +43,7 @@ impl Adapter for Probe {
             reachability_check: true,
             delivery_reports: self.fail_create,
             provider_renders_text: true,
+            codes: None,
         }
     }
 

@@ -44,6 +44,7 @@ impl Adapter for Memory {
             reachability_check: false,
             delivery_reports: true,
             provider_renders_text: false,
+            codes: None,
         }
     }
 

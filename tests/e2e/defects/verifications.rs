@@ -88,3 +88,36 @@ fn the_token_carries_no_phone_and_introspection_still_gives_it() {
     assert_eq!(seen.json["phone"], PHONE);
     assert_eq!(seen.json["verification_id"], id.as_str());
 }
+
+#[test]
+fn an_abandoned_verification_is_counted_as_expired() {
+    let dir = tempfile::tempdir().unwrap();
+    let gw = Gateway::start(
+        dir.path(),
+        &config("[verification]\nttl = \"1s\"\n\n[store]\nprune_interval = \"100ms\"\n"),
+    );
+    location(&gw, None);
+    start(&gw);
+    let expired = || {
+        gw.call("GET", "/metrics", None, None)
+            .text
+            .lines()
+            .find(|l| {
+                l.starts_with("gateway_verifications_total{")
+                    && l.contains("outcome=\"expired\"")
+                    && l.contains("purpose=\"login\"")
+            })
+            .map(|l| l.rsplit(' ').next().unwrap().to_owned())
+    };
+    // Nobody asks about it again; the gateway counts it once its second has passed.
+    // (Waits for the condition, with a generous deadline; asserts no timing.)
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while expired().as_deref() != Some("1") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never counted: {:?}",
+            expired()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

@@ -19,6 +19,11 @@ async fn accepted_send_speaks_the_documented_protocol() {
             reachability_check: true,
             delivery_reports: true,
             provider_renders_text: true,
+            codes: Some(gateway_sdk::CodeRule {
+                min_len: 4,
+                max_len: 8,
+                digits_only: true,
+            }),
         }
     );
     let result = adapter

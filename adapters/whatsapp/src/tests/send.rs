@@ -20,6 +20,7 @@ async fn accepted_send_speaks_the_documented_protocol() {
             reachability_check: false,
             delivery_reports: true,
             provider_renders_text: true,
+            codes: None,
         }
     );
     let mut req = send_request("msg_1", PHONE);

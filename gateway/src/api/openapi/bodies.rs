@@ -191,6 +191,19 @@ pub struct AdapterCapabilities {
     pub delivery_reports: bool,
     /// The provider renders the text itself.
     pub provider_renders_text: bool,
+    /// The codes the channel can carry, when its provider restricts them (`null`: any).
+    pub codes: Option<CodeRuleView>,
+}
+
+/// The codes a channel can carry.
+#[derive(Serialize, ToSchema)]
+pub struct CodeRuleView {
+    /// Fewest characters.
+    pub min_len: u8,
+    /// Most characters.
+    pub max_len: u8,
+    /// Whether only digits are allowed.
+    pub digits_only: bool,
 }
 
 /// An adapter's health.

@@ -51,10 +51,13 @@ const SEND_ERRORS: &[(u16, &str)] = &[
 const CHECK_ERRORS: &[(u16, &str)] = &[
     (404, "`verification_not_found`"),
     (410, "`verification_expired`"),
-    (422, "`validation_failed`"),
+    (
+        422,
+        "`validation_failed`: `code` is not digits of the verification's length (no attempt used).",
+    ),
     (
         429,
-        "`max_check_attempts`: the verification is now `failed`.",
+        "`max_check_attempts`: the verification is now `failed`; `retry_after` says when a new one can start.",
     ),
     STORE,
 ];

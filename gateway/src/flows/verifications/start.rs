@@ -280,10 +280,13 @@ async fn create(
     let record = match dispatched {
         Ok(r) => r,
         Err(e) => {
-            // Nothing was sent: leave no verification behind (it failed).
-            state
-                .metrics
-                .record_verification(new.purpose.into(), VerificationOutcome::Failed);
+            // Nothing was sent: leave no verification behind. It failed if sending
+            // did; a limit that refused it (429) is counted as that limit instead.
+            if e.status.as_u16() != 429 {
+                state
+                    .metrics
+                    .record_verification(new.purpose.into(), VerificationOutcome::Failed);
+            }
             state
                 .store
                 .delete(Ns::Verification, &id, state.now_ms())
@@ -298,6 +301,9 @@ async fn create(
     state
         .metrics
         .record_verification(new.purpose.into(), VerificationOutcome::Started);
+    if !state.expiring_verifications.push(expires_at, id.clone()) {
+        tracing::debug!(verification = %id, "expiry watch full; its expiry is counted only if someone asks");
+    }
     Ok(Some(view(state, &sent, Some(&record))))
 }
 

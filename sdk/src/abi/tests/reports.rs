@@ -26,6 +26,7 @@ impl Adapter for Pusher {
             reachability_check: false,
             delivery_reports: true,
             provider_renders_text: false,
+            codes: None,
         }
     }
 
