@@ -6,6 +6,7 @@ mod connections;
 mod input;
 mod operations;
 mod outage;
+mod replays;
 mod secret;
 mod verifications;
 

@@ -5,7 +5,7 @@
 //! a request the real provider would have refused.
 
 mod example;
-mod support;
+pub(crate) mod support;
 
 use fake_providers::telegram::{Behaviour as TgBehaviour, SignedReport};
 use fake_providers::twilio::{FakeAccount as TwilioAccount, signed_status_callback};

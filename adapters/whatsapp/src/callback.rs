@@ -3,6 +3,12 @@
 //! `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>`, whose
 //! `entry[].changes[].value.statuses[]` become status updates. Inbound messages and
 //! unknown fields are ignored.
+//!
+//! Meta's signature covers only the body, but each status carries its own `timestamp`
+//! inside that body: a status dated further than `report_max_age_secs` from when the
+//! gateway received it is dropped as a possible replay, and a notification with nothing
+//! but such statuses is refused. Replays inside the window are harmless: the gateway
+//! records a status once per message.
 
 use crate::client::{ErrorClass, classify};
 use gateway_sdk::{
@@ -72,13 +78,17 @@ struct StatusError {
 pub fn parse(
     app_secret: &str,
     verify_token: &str,
+    max_age_secs: u64,
     request: &CallbackRequest,
 ) -> Result<CallbackOutcome, CallbackError> {
     if request.method.eq_ignore_ascii_case("GET") {
         handshake(verify_token, request)
     } else if request.method.eq_ignore_ascii_case("POST") {
         verify(app_secret, request)?;
-        notification(&request.body)
+        let received = request.received_at.unix_timestamp();
+        notification(&request.body, |signed_at| {
+            received.abs_diff(signed_at) <= max_age_secs
+        })
     } else {
         Err(CallbackError::Malformed {
             message: format!("unexpected method {}", request.method),
@@ -144,18 +154,26 @@ fn verify(app_secret: &str, request: &CallbackRequest) -> Result<(), CallbackErr
         .map_err(|_| bad("X-Hub-Signature-256 does not match"))
 }
 
-fn notification(body: &str) -> Result<CallbackOutcome, CallbackError> {
+/// The updates in a notification body; `fresh(timestamp)` says whether a status dated
+/// `timestamp` is inside the replay window.
+fn notification(body: &str, fresh: impl Fn(i64) -> bool) -> Result<CallbackOutcome, CallbackError> {
     let parsed: Notification =
         serde_json::from_str(body).map_err(|e| CallbackError::Malformed {
             message: format!("not a WhatsApp notification: {e}"),
         })?;
     let mut outcome = CallbackOutcome::default();
+    let mut stale = 0usize;
     let statuses = parsed
         .entry
         .into_iter()
         .flat_map(|e| e.changes)
         .flat_map(|c| c.value.statuses);
     for s in statuses {
+        let signed_at = s.timestamp.as_deref().and_then(|t| t.parse::<i64>().ok());
+        if signed_at.is_some_and(|t| !fresh(t)) {
+            stale += 1;
+            continue;
+        }
         let first_error = s.errors.first();
         let status = match s.status.as_str() {
             "sent" => DeliveryStatus::Sent,
@@ -177,16 +195,20 @@ fn notification(body: &str) -> Result<CallbackOutcome, CallbackError> {
                 continue;
             }
         };
-        let at = s
-            .timestamp
-            .and_then(|t| t.parse::<i64>().ok())
-            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok());
+        let at = signed_at.and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok());
         outcome.updates.push(StatusUpdate {
             provider_message_id: s.id,
             status,
             at,
             error_code: first_error.map(|e| e.code.to_string()),
             detail: first_error.and_then(|e| e.title.clone()),
+        });
+    }
+    if stale > 0 && outcome.updates.is_empty() {
+        return Err(CallbackError::Signature {
+            message: format!(
+                "{stale} status(es) dated outside the replay window (stale or replayed)"
+            ),
         });
     }
     Ok(outcome)

@@ -40,6 +40,17 @@ pub struct WhatsAppSettings {
     /// Graph API version, `vNN.N`.
     #[serde(default = "default_api_version")]
     pub api_version: String,
+    /// Oldest status accepted in a webhook, in seconds, comparing the status's own
+    /// `timestamp` (inside the signed body, so it cannot be altered) with when the
+    /// gateway received it; older (or as far in the future) is refused as a possible
+    /// replay. Default one day; at most seven days, how long Meta retries a webhook.
+    #[serde(default = "default_report_max_age_secs")]
+    pub report_max_age_secs: u64,
+}
+
+/// Default [`WhatsAppSettings::report_max_age_secs`]: one day.
+fn default_report_max_age_secs() -> u64 {
+    24 * 3600
 }
 
 fn default_template_language() -> String {
@@ -106,6 +117,11 @@ impl WhatsAppSettings {
                     "template language code `{code}` must look like `en` or `en_US`"
                 ));
             }
+        }
+        if !(60..=7 * 24 * 3600).contains(&self.report_max_age_secs) {
+            return bad(
+                "`report_max_age_secs` must be between 60 (a minute) and 604800 (seven days)",
+            );
         }
         match gateway_sdk::http::reqwest::Url::parse(&self.base_url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),

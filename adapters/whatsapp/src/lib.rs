@@ -80,6 +80,7 @@ impl Adapter for WhatsAppAdapter {
         callback::parse(
             self.settings.app_secret.expose(),
             self.settings.verify_token.expose(),
+            self.settings.report_max_age_secs,
             request,
         )
     }

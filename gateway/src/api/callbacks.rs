@@ -81,14 +81,15 @@ pub async fn receive(
         }
     })?;
     let label = adapter.metric_label();
-    let (applied, unknown) = apply_updates(&state, &name, label, &outcome.updates, true).await?;
-    let unknown = unknown.len();
+    let done = apply_updates(&state, &name, label, &outcome.updates, true).await?;
     if let Some(reply) = outcome.reply {
         let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
         return Ok(HttpResponse::build(status)
             .content_type(reply.content_type)
             .body(reply.body));
     }
-    Ok(HttpResponse::Ok()
-        .json(json!({ "received": outcome.updates.len(), "applied": applied, "unknown": unknown })))
+    Ok(HttpResponse::Ok().json(
+        json!({ "received": outcome.updates.len(), "applied": done.applied,
+            "duplicates": done.duplicates, "unknown": done.unknown.len() }),
+    ))
 }

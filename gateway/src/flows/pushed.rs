@@ -31,8 +31,9 @@ pub const RETRY_UNKNOWN: [Duration; 3] = [
 pub async fn apply_pushed(state: AppState, mut receiver: ReportReceiver) {
     while let Some((name, updates)) = receiver.recv().await {
         match apply_updates(&state, &name, &name, &updates, true).await {
-            Ok((applied, unknown)) => {
-                tracing::debug!(adapter = %name, applied, unknown = unknown.len(), "pushed status updates applied");
+            Ok(done) => {
+                let unknown = done.unknown;
+                tracing::debug!(adapter = %name, applied = done.applied, duplicates = done.duplicates, unknown = unknown.len(), "pushed status updates applied");
                 if !unknown.is_empty() {
                     tokio::spawn(retry_unknown(state.clone(), name, unknown));
                 }
@@ -49,8 +50,8 @@ async fn retry_unknown(state: AppState, name: String, mut updates: Vec<StatusUpd
     for wait in RETRY_UNKNOWN {
         tokio::time::sleep(wait).await;
         match apply_updates(&state, &name, &name, &updates, false).await {
-            Ok((_, unknown)) if unknown.is_empty() => return,
-            Ok((_, unknown)) => updates = unknown,
+            Ok(done) if done.unknown.is_empty() => return,
+            Ok(done) => updates = done.unknown,
             Err(e) => {
                 tracing::warn!(adapter = %name, error = ?e, "pushed status updates could not be stored")
             }

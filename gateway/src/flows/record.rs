@@ -79,27 +79,62 @@ pub struct MessageRecord {
     pub updated_at: String,
 }
 
+/// Most history entries a record keeps. Reports are deduplicated (below), so a message
+/// reaches this only through many distinct statuses; past it the oldest report entry
+/// (never the first, the accepted send) makes room. Documented in docs/api.md.
+pub const MAX_HISTORY: usize = 32;
+/// Longest `detail` kept in a history entry, in characters (a provider's error text is
+/// cut there, with `…`). Documented in docs/api.md.
+pub const MAX_DETAIL_CHARS: usize = 200;
+
+/// `detail` cut to [`MAX_DETAIL_CHARS`] characters (control characters dropped).
+pub fn cap_detail(detail: &str) -> String {
+    let clean: String = detail.chars().filter(|c| !c.is_control()).collect();
+    if clean.chars().count() <= MAX_DETAIL_CHARS {
+        return clean;
+    }
+    let mut cut: String = clean.chars().take(MAX_DETAIL_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
 impl MessageRecord {
-    /// Applies a provider report: always recorded in the history; the status only
-    /// moves forward (reports arrive out of order).
+    /// Applies a provider report; the status only moves forward (reports arrive out of
+    /// order). A report repeating a status this adapter already reported for the message
+    /// (a provider's retry, or a replay of a signed callback) changes nothing and
+    /// returns `false`; otherwise it lands in the history (detail capped, history
+    /// bounded by [`MAX_HISTORY`]) and `true` is returned. The first entry, the accepted
+    /// send, does not count as a report.
     pub fn apply(
         &mut self,
         adapter: &str,
         status: DeliveryStatus,
         at: time::OffsetDateTime,
         detail: Option<String>,
-    ) {
+    ) -> bool {
+        let name = status.as_str();
+        let reported = self.history.iter().skip(1);
+        if reported
+            .clone()
+            .any(|h| h.status == name && h.adapter == adapter)
+        {
+            return false;
+        }
         let current = parse_status(&self.status);
         if current.is_none_or(|c| status.rank() >= c.rank()) {
-            self.status = status.as_str().to_owned();
+            self.status = name.to_owned();
+        }
+        if self.history.len() >= MAX_HISTORY {
+            self.history.remove(1);
         }
         self.history.push(HistoryEntry {
-            status: status.as_str().to_owned(),
+            status: name.to_owned(),
             at: rfc3339(at),
             adapter: adapter.to_owned(),
-            detail,
+            detail: detail.as_deref().map(cap_detail),
         });
         self.updated_at = rfc3339(at);
+        true
     }
 }
 
@@ -120,9 +155,8 @@ pub fn new_id(prefix: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn status_only_moves_forward_but_history_keeps_everything() {
-        let mut r = MessageRecord {
+    fn record() -> MessageRecord {
+        MessageRecord {
             id: "msg_1".into(),
             status: "sent".into(),
             adapter: "sms".into(),
@@ -142,13 +176,85 @@ mod tests {
             history: vec![],
             created_at: "2026-01-01T00:00:00Z".into(),
             updated_at: "2026-01-01T00:00:00Z".into(),
-        };
+        }
+    }
+
+    #[test]
+    fn status_only_moves_forward_but_history_keeps_every_new_report() {
+        let mut r = record();
+        r.history.push(HistoryEntry {
+            status: "sent".into(),
+            at: r.created_at.clone(),
+            adapter: "sms".into(),
+            detail: None,
+        });
         let t = time::macros::datetime!(2026-01-01 00:00:05 UTC);
-        r.apply("sms", DeliveryStatus::Delivered, t, None);
-        r.apply("sms", DeliveryStatus::Sent, t, None);
+        assert!(r.apply("sms", DeliveryStatus::Delivered, t, None));
+        assert!(r.apply("sms", DeliveryStatus::Sent, t, None));
         assert_eq!(r.status, "delivered");
-        assert_eq!(r.history.len(), 2);
-        assert_eq!(r.history[1].status, "sent");
+        assert_eq!(
+            r.history.len(),
+            3,
+            "a report of the accepted status is news"
+        );
+        assert_eq!(r.history[2].status, "sent");
         assert!(new_id("msg").starts_with("msg_"));
+    }
+
+    #[test]
+    fn a_repeated_report_changes_nothing() {
+        let mut r = record();
+        let t = time::macros::datetime!(2026-01-01 00:00:05 UTC);
+        r.history.push(HistoryEntry {
+            status: "sent".into(),
+            at: r.created_at.clone(),
+            adapter: "sms".into(),
+            detail: None,
+        });
+        assert!(r.apply("sms", DeliveryStatus::Delivered, t, None));
+        let before = r.clone();
+        for i in 0..1000 {
+            let later = t + time::Duration::seconds(i);
+            assert!(!r.apply("sms", DeliveryStatus::Delivered, later, None));
+        }
+        assert_eq!(r, before, "a replay must leave the record as it was");
+        // Another adapter reporting the same status is a different report.
+        assert!(r.apply("backup", DeliveryStatus::Delivered, t, None));
+    }
+
+    #[test]
+    fn history_and_provider_text_are_bounded() {
+        let mut r = record();
+        let t = time::macros::datetime!(2026-01-01 00:00:05 UTC);
+        r.history.push(HistoryEntry {
+            status: "queued".into(),
+            at: r.created_at.clone(),
+            adapter: "sms".into(),
+            detail: None,
+        });
+        let huge = "x".repeat(100_000);
+        for i in 0..(MAX_HISTORY * 3) {
+            // Distinct adapters so deduplication does not stop them: the cap must.
+            r.apply(
+                &format!("a{i}"),
+                DeliveryStatus::Sent,
+                t,
+                Some(huge.clone()),
+            );
+        }
+        assert_eq!(r.history.len(), MAX_HISTORY);
+        assert_eq!(
+            r.history[0].status, "queued",
+            "the accepted send stays first"
+        );
+        assert_eq!(
+            r.history.last().unwrap().adapter,
+            format!("a{}", MAX_HISTORY * 3 - 1)
+        );
+        let detail = r.history[1].detail.as_deref().unwrap();
+        assert_eq!(detail.chars().count(), MAX_DETAIL_CHARS);
+        assert!(detail.ends_with('…'));
+        assert_eq!(cap_detail("line\nbreak"), "linebreak");
+        assert!(serde_json::to_string(&r).unwrap().len() < 16 * 1024);
     }
 }

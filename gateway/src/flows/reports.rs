@@ -11,18 +11,18 @@ use gateway_sdk::StatusUpdate;
 
 /// Applies provider status updates for instance `name` (from a callback, or pushed by
 /// the adapter itself, see `flows::pushed`): each moves its message forward and lands in
-/// its history. Returns how many were applied and the updates that named unknown
-/// messages. `first` counts them in the delivery-report metric under `label` (a retry
-/// does not).
+/// its history. A report that repeats what the message already recorded (a provider's
+/// retry, or a replay of a signed callback) leaves the record untouched, not even
+/// re-written. Returns what happened to the updates; `first` counts them in the
+/// delivery-report metric under `label` (a retry does not).
 pub async fn apply_updates(
     state: &AppState,
     name: &str,
     label: &str,
     updates: &[StatusUpdate],
     first: bool,
-) -> Result<(usize, Vec<StatusUpdate>), ApiError> {
-    let mut applied = 0usize;
-    let mut unknown = Vec::new();
+) -> Result<Applied, ApiError> {
+    let mut out = Applied::default();
     for update in updates {
         if first {
             state.metrics.record_delivery_report(label, update.status);
@@ -37,7 +37,7 @@ pub async fn apply_updates(
             )
             .await?
         else {
-            unknown.push(update.clone());
+            out.unknown.push(update.clone());
             tracing::info!(adapter = %name, status = update.status.as_str(), "delivery report for an unknown message acknowledged");
             continue;
         };
@@ -51,18 +51,34 @@ pub async fn apply_updates(
             .and_then(|s| serde_json::from_str::<MessageRecord>(s).ok())
         {
             Some(mut rec) => {
-                rec.apply(name, update.status, at, detail.clone());
+                if !rec.apply(name, update.status, at, detail.clone()) {
+                    return (Write::Keep, false);
+                }
                 // The record keeps its retention: re-stored with the same lifetime.
                 let expires = now + state.config.store.message_retention.as_millis() as i64;
-                (Write::Put(to_json(&rec), Some(expires)), ())
+                (Write::Put(to_json(&rec), Some(expires)), true)
             }
-            None => (Write::Keep, ()),
+            None => (Write::Keep, true),
         };
-        state
+        let changed = state
             .store
             .update(Ns::Message, &message_id, now, apply)
             .await?;
-        applied += 1;
+        out.applied += 1;
+        if !changed {
+            out.duplicates += 1;
+        }
     }
-    Ok((applied, unknown))
+    Ok(out)
+}
+
+/// What [`apply_updates`] did with a batch of updates.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Updates that named a known message (duplicates included).
+    pub applied: usize,
+    /// Of those, repeats of a status the message already had from that adapter: no change.
+    pub duplicates: usize,
+    /// Updates naming messages this gateway does not know.
+    pub unknown: Vec<StatusUpdate>,
 }

@@ -189,3 +189,27 @@ fn bad_or_missing_signatures_are_refused_and_garbage_is_malformed() {
         Err(CallbackError::Malformed { .. })
     ));
 }
+
+#[test]
+fn statuses_dated_outside_the_window_are_refused_as_replays() {
+    let secret = "app-secret";
+    let body = status_notification("1", "wamid.X", "7999", "delivered", AT, None);
+    let hook = SignedWebhook::sign(secret, body);
+    let parse = |received: i64, max_age: u64| {
+        let at = OffsetDateTime::from_unix_timestamp(received).expect("valid time");
+        crate::callback::parse(secret, VERIFY_TOKEN, max_age, &hook.to_callback_request(at))
+    };
+    let fresh = parse(AT + 3600, 86_400).expect("an hour old is inside a day");
+    assert_eq!(fresh.updates.len(), 1);
+    for received in [AT + 86_401, AT - 86_401] {
+        let stale = parse(received, 86_400);
+        assert!(
+            matches!(&stale, Err(CallbackError::Signature { message }) if message.contains("replay")),
+            "{stale:?}"
+        );
+    }
+    assert!(
+        parse(AT + 86_401, 7 * 86_400).is_ok(),
+        "the window is configurable"
+    );
+}

@@ -229,8 +229,11 @@ pub struct Throughput {
 pub struct CallbackReceipt {
     /// Status updates in the report.
     pub received: u32,
-    /// Updates applied to known messages.
+    /// Updates that named known messages (repeats included).
     pub applied: u32,
+    /// Of those, repeats of a status the message already had (a provider retry or a
+    /// replayed callback): nothing changed.
+    pub duplicates: u32,
     /// Updates for messages the gateway does not know.
     pub unknown: u32,
 }
