@@ -54,7 +54,7 @@ pub fn check_code(code: &str) -> Result<(), ApiError> {
         (status = 409, description = "`notification_disabled`, `confirmation_not_required`"),
         (status = 422, description = "`message_too_long`, `validation_failed`, `idempotency_key_reused`"),
         (status = 429, description = "A rate limit; `code` names it"), (status = 502, description = "`provider_failed`"),
-        (status = 503, description = "`no_provider`, `provider_throttled`")),
+        (status = 503, description = "`no_provider`, `provider_throttled`"), (status = 504, description = "`provider_timeout`")),
     security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<AppState>,

@@ -11,8 +11,8 @@
 use super::answers::{PendingCall, SyncSlot};
 use super::export::{api_for, into_handle};
 use super::ffi::{
-    ABI_VERSION, AdapterApi, BASE_TABLE_SIZE, Bytes, CreateArgs, LogSink, ReportSink, STATUS_ERR,
-    STATUS_OK, has_report_sink, level_from_code, level_to_code,
+    ABI_VERSION, AdapterApi, BASE_TABLE_SIZE, Bytes, CreateArgs, ReportSink, STATUS_ERR, STATUS_OK,
+    has_report_sink,
 };
 use crate::{
     Adapter, AdapterError, CallbackError, CallbackOutcome, CallbackRequest, Capabilities,
@@ -20,6 +20,11 @@ use crate::{
 };
 use std::ffi::c_void;
 use std::future::Future;
+
+mod log;
+
+pub(super) use log::host_log;
+use log::{host_log_level, leak_log_sink};
 
 /// Why a library's function table cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -355,63 +360,4 @@ unsafe extern "C" fn host_report(ctx: *const c_void, payload: Bytes) -> u32 {
         Ok(true) => STATUS_OK,
         _ => STATUS_ERR,
     }
-}
-
-/// Log context handed to an instance: its name, leaked because the library may log
-/// from in-flight tasks at any time and libraries are never unloaded.
-struct LogContext {
-    instance: String,
-}
-
-fn leak_log_sink(instance: &str) -> LogSink {
-    let ctx: &'static LogContext = Box::leak(Box::new(LogContext {
-        instance: instance.to_owned(),
-    }));
-    LogSink {
-        ctx: std::ptr::from_ref(ctx).cast(),
-        func: host_log,
-    }
-}
-
-fn host_log_level() -> u32 {
-    tracing::level_filters::LevelFilter::current()
-        .into_level()
-        .map_or(0, level_to_code)
-}
-
-pub(super) unsafe extern "C" fn host_log(
-    ctx: *const c_void,
-    level: u32,
-    target: Bytes,
-    message: Bytes,
-) {
-    // SAFETY: `ctx` is a leaked `LogContext`; the byte slices are lent for this call.
-    let (ctx, target, message) = unsafe {
-        (
-            &*ctx.cast::<LogContext>(),
-            target.as_slice(),
-            message.as_slice(),
-        )
-    };
-    let adapter = ctx.instance.as_str();
-    let origin = String::from_utf8_lossy(target);
-    let message = String::from_utf8_lossy(message);
-    // A panicking host subscriber must not unwind into the library.
-    let _ = std::panic::catch_unwind(move || match level_from_code(level) {
-        tracing::Level::ERROR => {
-            tracing::error!(target: "adapter", adapter, origin = %origin, "{message}")
-        }
-        tracing::Level::WARN => {
-            tracing::warn!(target: "adapter", adapter, origin = %origin, "{message}")
-        }
-        tracing::Level::INFO => {
-            tracing::info!(target: "adapter", adapter, origin = %origin, "{message}")
-        }
-        tracing::Level::DEBUG => {
-            tracing::debug!(target: "adapter", adapter, origin = %origin, "{message}")
-        }
-        tracing::Level::TRACE => {
-            tracing::trace!(target: "adapter", adapter, origin = %origin, "{message}")
-        }
-    });
 }

@@ -1,8 +1,8 @@
 //! Completes the generated document with what every operation shares, so that each
 //! handler's annotation only lists what is particular to it: the one `Problem` schema
 //! (RFC 9457, its `code` an enum of every error code), a problem+json body on every
-//! error response (narrowed to the codes of that status), `Retry-After` on `429` and
-//! `503`, and the statuses that come from the transport rather than the handler: `401`
+//! error response (narrowed to the codes of that status), `Retry-After` on `429`, `502`,
+//! `503` and `504`, and the statuses that come from the transport rather than the handler: `401`
 //! on API-key operations, `400`/`413`/`415` on operations with a JSON body.
 //!
 //! It works on the JSON form of the document: the additions are plain OpenAPI, written
@@ -83,7 +83,7 @@ fn complete_operation(op: &mut Value, by_status: &BTreeMap<u16, Vec<&str>>) {
             "content".into(),
             json!({ "application/problem+json": { "schema": problem_of(status, &codes) } }),
         );
-        if status == 429 || status == 503 {
+        if matches!(status, 429 | 502 | 503 | 504) {
             response.insert(
                 "headers".into(),
                 json!({ "Retry-After": { "$ref": "#/components/headers/Retry-After" } }),

@@ -41,11 +41,15 @@ const SEND_ERRORS: &[(u16, &str)] = &[
     ),
     (
         502,
-        "`provider_failed`: every channel failed; `attempts` lists them.",
+        "`provider_failed`: every channel failed; `attempts` lists them. Nothing was sent and no limit spent; `Retry-After` unless a provider refused the recipient for good.",
     ),
     (
         503,
-        "`no_provider`, `provider_throttled`, `store_unavailable`",
+        "`no_provider`, `provider_throttled` (every channel at its throughput limit or `max_inflight`), `store_unavailable`",
+    ),
+    (
+        504,
+        "`provider_timeout`: no provider answered within its deadline; nothing was sent and no limit spent.",
     ),
 ];
 const CHECK_ERRORS: &[(u16, &str)] = &[

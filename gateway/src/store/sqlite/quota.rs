@@ -241,15 +241,16 @@ fn load(c: &Connection, key: &str) -> Result<Option<State>, StoreError> {
         .query_row(params![key], |r| r.get(0))
         .optional()
         .map_err(backend)?;
-    bytes
-        .map(|b| {
-            State::decode(&b).ok_or_else(|| StoreError::Corrupt {
-                ns: "quotas",
-                key: "(a quota key)".into(),
-                message: "unreadable quota state".into(),
-            })
-        })
-        .transpose()
+    bytes.map(|b| decode(&b)).transpose()
+}
+
+/// A stored row's state; an unreadable row is an error, never a reset.
+fn decode(bytes: &[u8]) -> Result<State, StoreError> {
+    State::decode(bytes).ok_or_else(|| StoreError::Corrupt {
+        ns: "quotas",
+        key: "(a quota key)".into(),
+        message: "unreadable quota state".into(),
+    })
 }
 
 /// Stores a key's state.
@@ -280,6 +281,37 @@ fn distinct_keys(checks: &[QuotaCheck]) -> Vec<(&str, i64, u32)> {
     keys
 }
 
+/// Reads the stored state of every key in one statement (`key IN (…)`) rather than one
+/// query each: a send has four keys, and each statement costs the writer a lookup in
+/// rusqlite's statement cache, binding and a reset on top of its B-tree search.
+fn load_all(
+    c: &Connection,
+    keys: &mut [(&str, i64, u32, Option<State>)],
+) -> Result<(), StoreError> {
+    if let [one] = keys {
+        one.3 = load(c, one.0)?;
+        return Ok(());
+    }
+    let marks = vec!["?"; keys.len()].join(", ");
+    let mut stmt = c
+        .prepare_cached(&format!(
+            "SELECT key, state FROM quotas WHERE key IN ({marks})"
+        ))
+        .map_err(backend)?;
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(keys.iter().map(|k| k.0)))
+        .map_err(backend)?;
+    while let Some(row) = rows.next().map_err(backend)? {
+        let key: String = row.get(0).map_err(backend)?;
+        let bytes: Vec<u8> = row.get(1).map_err(backend)?;
+        let state = decode(&bytes)?;
+        if let Some(k) = keys.iter_mut().find(|k| k.0 == key) {
+            k.3 = Some(state);
+        }
+    }
+    Ok(())
+}
+
 /// [`crate::store::Store::quota_release`] inside the writer's transaction.
 pub(super) fn release(c: &Connection, checks: &[QuotaCheck], at: Millis) -> Result<(), StoreError> {
     for (key, window_ms, limit) in distinct_keys(checks) {
@@ -300,8 +332,9 @@ pub(super) fn acquire(
 ) -> Result<Result<(), QuotaDenied>, StoreError> {
     let mut keys: Vec<(&str, i64, u32, Option<State>)> = Vec::with_capacity(checks.len());
     for (key, window_ms, limit) in distinct_keys(checks) {
-        keys.push((key, window_ms, limit, load(c, key)?));
+        keys.push((key, window_ms, limit, None));
     }
+    load_all(c, &mut keys)?;
     // Every check is looked at: when several are used up, the caller must wait for the
     // slowest, or its retry would hit the next limit.
     let mut denied: Option<QuotaDenied> = None;
@@ -333,56 +366,8 @@ pub(super) fn acquire(
     Ok(Ok(()))
 }
 
-/// Schema migration 2: turns the event rows of `quota_events` into one state per key,
-/// then drops the table. Keys with at most [`EXACT_MAX`] live events keep them all
-/// (exact); keys with more are counted in buckets of their longest window.
-pub(super) fn migrate_events(c: &Connection) -> Result<(), StoreError> {
-    let mut stmt = c
-        .prepare("SELECT key, at, expires_at FROM quota_events ORDER BY key, at")
-        .map_err(backend)?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })
-        .map_err(backend)?;
-    let mut current: Option<(String, Vec<(i64, i64)>)> = None;
-    let flush = |key: String, events: Vec<(i64, i64)>| -> Result<(), StoreError> {
-        let window = events.iter().map(|(at, exp)| exp - at).max().unwrap_or(0);
-        let limit = if events.len() <= EXACT_MAX {
-            EXACT_MAX as u32
-        } else {
-            u32::MAX
-        };
-        let state = events.iter().fold(None, |s, (at, _)| {
-            Some(State::record(s, *at, window, limit))
-        });
-        match state {
-            Some(state) => save(c, &key, &state, window),
-            None => Ok(()),
-        }
-    };
-    for row in rows {
-        let (key, at, exp) = row.map_err(backend)?;
-        match &mut current {
-            Some((k, events)) if *k == key => events.push((at, exp)),
-            _ => {
-                if let Some((k, events)) = current.take() {
-                    flush(k, events)?;
-                }
-                current = Some((key, vec![(at, exp)]));
-            }
-        }
-    }
-    if let Some((k, events)) = current {
-        flush(k, events)?;
-    }
-    drop(stmt);
-    c.execute_batch("DROP TABLE quota_events").map_err(backend)
-}
+mod migrate;
+pub(super) use migrate::migrate_events;
 
 #[cfg(test)]
 mod tests;
