@@ -2,11 +2,12 @@
 //! so it cannot drift from the code, then completed from the operations table
 //! (`operations`: ids, success bodies, error statuses) and the shared parts
 //! (`contract`: the `Problem` schema, problem+json bodies, `Retry-After`, transport
-//! statuses). The suite checks it with openapi-spec-validator and runs schemathesis
+//! statuses) and request examples (`examples`). The suite checks it with openapi-spec-validator and runs schemathesis
 //! against the real process.
 
 pub mod bodies;
 mod contract;
+mod examples;
 mod operations;
 
 use serde_json::Value;
@@ -100,6 +101,7 @@ pub fn document() -> &'static Value {
         operations::add_unannotated(&mut doc);
         operations::apply(&mut doc);
         operations::constrain(&mut doc);
+        examples::apply(&mut doc);
         contract::complete(&mut doc, crate::error::ErrorCode::ALL);
         doc
     });
