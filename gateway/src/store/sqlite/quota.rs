@@ -281,37 +281,6 @@ fn distinct_keys(checks: &[QuotaCheck]) -> Vec<(&str, i64, u32)> {
     keys
 }
 
-/// Reads the stored state of every key in one statement (`key IN (…)`) rather than one
-/// query each: a send has four keys, and each statement costs the writer a lookup in
-/// rusqlite's statement cache, binding and a reset on top of its B-tree search.
-fn load_all(
-    c: &Connection,
-    keys: &mut [(&str, i64, u32, Option<State>)],
-) -> Result<(), StoreError> {
-    if let [one] = keys {
-        one.3 = load(c, one.0)?;
-        return Ok(());
-    }
-    let marks = vec!["?"; keys.len()].join(", ");
-    let mut stmt = c
-        .prepare_cached(&format!(
-            "SELECT key, state FROM quotas WHERE key IN ({marks})"
-        ))
-        .map_err(backend)?;
-    let mut rows = stmt
-        .query(rusqlite::params_from_iter(keys.iter().map(|k| k.0)))
-        .map_err(backend)?;
-    while let Some(row) = rows.next().map_err(backend)? {
-        let key: String = row.get(0).map_err(backend)?;
-        let bytes: Vec<u8> = row.get(1).map_err(backend)?;
-        let state = decode(&bytes)?;
-        if let Some(k) = keys.iter_mut().find(|k| k.0 == key) {
-            k.3 = Some(state);
-        }
-    }
-    Ok(())
-}
-
 /// [`crate::store::Store::quota_release`] inside the writer's transaction.
 pub(super) fn release(c: &Connection, checks: &[QuotaCheck], at: Millis) -> Result<(), StoreError> {
     for (key, window_ms, limit) in distinct_keys(checks) {
@@ -332,9 +301,8 @@ pub(super) fn acquire(
 ) -> Result<Result<(), QuotaDenied>, StoreError> {
     let mut keys: Vec<(&str, i64, u32, Option<State>)> = Vec::with_capacity(checks.len());
     for (key, window_ms, limit) in distinct_keys(checks) {
-        keys.push((key, window_ms, limit, None));
+        keys.push((key, window_ms, limit, load(c, key)?));
     }
-    load_all(c, &mut keys)?;
     // Every check is looked at: when several are used up, the caller must wait for the
     // slowest, or its retry would hit the next limit.
     let mut denied: Option<QuotaDenied> = None;
