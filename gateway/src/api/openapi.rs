@@ -6,6 +6,7 @@
 //! against the real process.
 
 pub mod bodies;
+mod constraints;
 mod contract;
 mod examples;
 mod operations;
@@ -100,7 +101,7 @@ pub fn document() -> &'static Value {
             serde_json::to_value(ApiDoc::openapi()).expect("the generated document is JSON");
         operations::add_unannotated(&mut doc);
         operations::apply(&mut doc);
-        operations::constrain(&mut doc);
+        constraints::constrain(&mut doc);
         examples::apply(&mut doc);
         contract::complete(&mut doc, crate::error::ErrorCode::ALL);
         doc

@@ -142,7 +142,7 @@ mod tests {
                     other => panic!("no example check for {other}: add it here"),
                 };
                 assert!(accepted, "{method} {path}: the handler refuses its example");
-                // The patterns the document adds (`operations::constrain`).
+                // The patterns the document adds (`constraints::constrain`).
                 for (key, value) in example.as_object().expect("object") {
                     let Some(pattern) = schema["properties"][key]["pattern"].as_str() else {
                         continue;
@@ -162,7 +162,7 @@ mod tests {
         );
     }
 
-    /// The three pattern shapes `operations::constrain` writes, checked by hand (no
+    /// The three pattern shapes `constraints::constrain` writes, checked by hand (no
     /// regex engine in the gateway's dependencies for one test).
     fn regex_lite(pattern: &str) -> impl Fn(&str) -> bool + '_ {
         move |s: &str| match pattern {
