@@ -3,6 +3,7 @@
 //! the code before its fix.
 
 mod connections;
+mod headers;
 mod input;
 mod operations;
 mod outage;
