@@ -7,7 +7,6 @@
 //! `api::callbacks` or pushed by adapters, `pushed`).
 
 pub mod channels;
-pub mod fallback;
 pub mod observe;
 pub mod prepare;
 pub mod pushed;
