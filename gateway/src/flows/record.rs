@@ -3,7 +3,7 @@
 //! It never holds the code: the text is kept masked and the phone masked.
 
 use crate::clock::rfc3339;
-use gateway_sdk::DeliveryStatus;
+use gateway_sdk::{AdapterError, DeliveryStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -28,11 +28,72 @@ pub struct Attempt {
     pub adapter: String,
     /// Its channel.
     pub channel: String,
-    /// `sent`, or the error kind (`unreachable`, `transient`, `throttled`, `timeout`, …).
-    pub outcome: String,
+    /// `sent`, or why the channel did not take it.
+    pub outcome: AttemptOutcome,
     /// The provider's or gateway's explanation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// How one routing attempt ended: `sent`, or the kind of the adapter's error (the
+/// gateway's own throughput limit and in-flight cap count as `throttled`, a code the
+/// channel cannot carry or a failed reachability check as `unreachable`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    /// The provider accepted the message.
+    Sent,
+    /// The recipient is refused for good; routing stopped.
+    Rejected,
+    /// The phone cannot get the code on this channel.
+    Unreachable,
+    /// A temporary provider failure.
+    Transient,
+    /// A throughput limit or in-flight cap (the provider's or the gateway's).
+    Throttled,
+    /// Credentials refused.
+    Auth,
+    /// The provider account cannot send.
+    Account,
+    /// The instance is misconfigured.
+    Config,
+    /// No answer within the deadline.
+    Timeout,
+    /// The adapter failed internally.
+    Internal,
+}
+
+impl AttemptOutcome {
+    /// The outcome an adapter error stands for.
+    pub fn of(e: &AdapterError) -> Self {
+        match e {
+            AdapterError::Rejected { .. } => Self::Rejected,
+            AdapterError::Unreachable { .. } => Self::Unreachable,
+            AdapterError::Transient { .. } => Self::Transient,
+            AdapterError::Throttled { .. } => Self::Throttled,
+            AdapterError::Auth { .. } => Self::Auth,
+            AdapterError::Account { .. } => Self::Account,
+            AdapterError::Config { .. } => Self::Config,
+            AdapterError::Timeout { .. } => Self::Timeout,
+            AdapterError::Internal { .. } => Self::Internal,
+        }
+    }
+
+    /// The wire name (also the channel board's and the log's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Rejected => "rejected",
+            Self::Unreachable => "unreachable",
+            Self::Transient => "transient",
+            Self::Throttled => "throttled",
+            Self::Auth => "auth",
+            Self::Account => "account",
+            Self::Config => "config",
+            Self::Timeout => "timeout",
+            Self::Internal => "internal",
+        }
+    }
 }
 
 /// A stored message, as the API returns it.

@@ -9,7 +9,7 @@
 //! caller's answer.
 
 use super::prepare::Prepared;
-use super::record::Attempt;
+use super::record::{Attempt, AttemptOutcome};
 use crate::adapters::AdapterInstance;
 use crate::metrics::MessageOutcome;
 use crate::state::AppState;
@@ -50,19 +50,24 @@ struct Trail<'a> {
 }
 
 impl Trail<'_> {
-    /// Notes an attempt on `adapter` (`outcome` is `sent` or why it failed).
-    fn note(&mut self, adapter: &dyn AdapterInstance, outcome: &str, error: Option<String>) {
+    /// Notes an attempt on `adapter`.
+    fn note(
+        &mut self,
+        adapter: &dyn AdapterInstance,
+        outcome: AttemptOutcome,
+        error: Option<String>,
+    ) {
         let error = error.map(|e| crate::phone::redact_numbers(&e));
         self.state.channel_board.note(
             adapter.name(),
-            outcome,
+            outcome.as_str(),
             error.clone(),
             crate::clock::rfc3339(self.state.clock.now()),
         );
         self.attempts.push(Attempt {
             adapter: adapter.name().to_owned(),
             channel: channel_of(adapter).as_str().to_owned(),
-            outcome: outcome.to_owned(),
+            outcome,
             error,
         });
     }
@@ -71,7 +76,7 @@ impl Trail<'_> {
     fn failed(
         &mut self,
         adapter: &dyn AdapterInstance,
-        outcome: &str,
+        outcome: AttemptOutcome,
         metric: MessageOutcome,
         error: String,
     ) {
@@ -83,7 +88,7 @@ impl Trail<'_> {
         );
         tracing::warn!(
             adapter = adapter.name(),
-            outcome,
+            outcome = outcome.as_str(),
             error = %crate::phone::redact_numbers(&error),
             "send attempt failed"
         );
@@ -106,7 +111,7 @@ impl Trail<'_> {
         }
         self.failed(
             adapter,
-            e.kind(),
+            AttemptOutcome::of(e),
             MessageOutcome::from_error(e),
             e.to_string(),
         );
@@ -150,7 +155,7 @@ pub async fn route(state: &AppState, prepared: &Prepared, parcel: &Parcel<'_>) -
             trail.wait_at_least(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
             trail.failed(
                 adapter.as_ref(),
-                "throttled",
+                AttemptOutcome::Throttled,
                 MessageOutcome::Throttled,
                 format!(
                     "gateway throughput limit; next permit in {:.3}s",
@@ -165,7 +170,7 @@ pub async fn route(state: &AppState, prepared: &Prepared, parcel: &Parcel<'_>) -
             // Asked before any reachability pre-check, which a provider may charge for.
             trail.failed(
                 adapter.as_ref(),
-                "unreachable",
+                AttemptOutcome::Unreachable,
                 MessageOutcome::Unreachable,
                 format!("this channel carries {rule} only"),
             );
@@ -178,7 +183,7 @@ pub async fn route(state: &AppState, prepared: &Prepared, parcel: &Parcel<'_>) -
                 Ok(_) => {
                     trail.failed(
                         adapter.as_ref(),
-                        "unreachable",
+                        AttemptOutcome::Unreachable,
                         MessageOutcome::Unreachable,
                         "the phone cannot receive codes on this channel".into(),
                     );
@@ -203,7 +208,7 @@ pub async fn route(state: &AppState, prepared: &Prepared, parcel: &Parcel<'_>) -
             .observe_adapter_send(adapter.metric_label(), started.elapsed());
         match result {
             Ok(ok) => {
-                trail.note(adapter.as_ref(), "sent", None);
+                trail.note(adapter.as_ref(), AttemptOutcome::Sent, None);
                 return Routed {
                     accepted: Some((adapter.clone(), ok)),
                     attempts: trail.attempts,

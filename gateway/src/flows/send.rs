@@ -5,7 +5,7 @@
 
 use super::Purpose;
 use super::prepare::Prepared;
-use super::record::{Attempt, HistoryEntry, MessageRecord, new_id};
+use super::record::{Attempt, AttemptOutcome, HistoryEntry, MessageRecord, new_id};
 use super::route::{self, Parcel, Routed};
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ErrorCode};
@@ -172,13 +172,13 @@ pub fn failure(attempts: &[Attempt], wait_ms: Option<u64>) -> ApiError {
             format!(
                 "{} ({}): {}",
                 a.adapter,
-                a.outcome,
+                a.outcome.as_str(),
                 a.error.as_deref().unwrap_or("")
             )
         })
         .collect::<Vec<_>>()
         .join("; ");
-    let throttled = |a: &Attempt| a.outcome == "throttled";
+    let throttled = |a: &Attempt| a.outcome == AttemptOutcome::Throttled;
     if !attempts.is_empty() && attempts.iter().all(throttled) {
         return ApiError::new(
             ErrorCode::ProviderThrottled,
@@ -187,7 +187,7 @@ pub fn failure(attempts: &[Attempt], wait_ms: Option<u64>) -> ApiError {
         .with("retry_after", retry_after)
         .with("attempts", list);
     }
-    let timed_out = |a: &Attempt| a.outcome == "timeout";
+    let timed_out = |a: &Attempt| a.outcome == AttemptOutcome::Timeout;
     if attempts.iter().any(timed_out) && attempts.iter().all(|a| timed_out(a) || throttled(a)) {
         return ApiError::new(
             ErrorCode::ProviderTimeout,
@@ -196,7 +196,9 @@ pub fn failure(attempts: &[Attempt], wait_ms: Option<u64>) -> ApiError {
         .with("retry_after", retry_after)
         .with("attempts", list);
     }
-    let rejected = attempts.iter().any(|a| a.outcome == "rejected");
+    let rejected = attempts
+        .iter()
+        .any(|a| a.outcome == AttemptOutcome::Rejected);
     let advice = if rejected {
         "A provider refused this recipient for good; check the number with the client."
     } else {
