@@ -10,7 +10,7 @@
 //!
 //! Run: `cargo build --release -p adapter-mock && cargo bench -p gateway --bench boundary`.
 
-use adapter_mock::MockAdapter;
+use adapter_mock_core::MockAdapter;
 use criterion::Criterion;
 use gateway::adapters::{AdapterInstance, AdapterInstanceConfig, Adapters, HostContext, InProcess};
 use gateway_sdk::SendRequest;

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use actix_web::{test, web};
-use adapter_mock::MockAdapter;
+use adapter_mock_core::MockAdapter;
 use gateway::adapters::{Adapters, HostContext, InProcess};
 use gateway::app::build_app;
 use gateway::clock::ManualClock;

@@ -1,7 +1,7 @@
 //! The in-process app harness the clock-driven tests share (each `gateway/tests/*.rs`
 //! is its own crate and includes this with `mod support;`).
 
-use adapter_mock::MockAdapter;
+use adapter_mock_core::MockAdapter;
 use gateway::adapters::{Adapters, HostContext, InProcess};
 use gateway::clock::ManualClock;
 use gateway::config::Config;

@@ -82,7 +82,7 @@ fn check(outcome: &Result<CallbackOutcome, CallbackError>, signed: bool) {
 
 /// Twilio: form-encoded status callbacks signed over URL + sorted parameters.
 pub fn twilio(data: &[u8]) {
-    use adapter_twilio::callback;
+    use adapter_twilio_core::callback;
     let Parsed { mut request, sign } = parse_input(data);
     if sign {
         let params = callback::parse_form(&request.body);
@@ -99,7 +99,7 @@ pub fn twilio(data: &[u8]) {
 
 /// Telegram Gateway: JSON reports signed with a key derived from the token and dated.
 pub fn telegram(data: &[u8]) {
-    use adapter_telegram::callback;
+    use adapter_telegram_core::callback;
     let Parsed { mut request, sign } = parse_input(data);
     if sign {
         let timestamp = request
@@ -123,7 +123,7 @@ pub fn telegram(data: &[u8]) {
 /// WhatsApp Cloud API: `GET` subscription handshakes with a verify token, `POST`
 /// notifications signed with `X-Hub-Signature-256`.
 pub fn whatsapp(data: &[u8]) {
-    use adapter_whatsapp::callback;
+    use adapter_whatsapp_core::callback;
     let Parsed { mut request, sign } = parse_input(data);
     if sign {
         let signature = callback::sign(SECRET, &request.body);
@@ -142,7 +142,7 @@ pub fn whatsapp(data: &[u8]) {
 
 /// The mock adapter: JSON reports with a hex HMAC-SHA256 of the body.
 pub fn mock(data: &[u8]) {
-    use adapter_mock::callback;
+    use adapter_mock_core::callback;
     let Parsed { mut request, sign } = parse_input(data);
     if sign {
         let signature = callback::sign(SECRET, &request.body);
@@ -155,7 +155,7 @@ pub fn mock(data: &[u8]) {
 /// The generic HTTP adapter: Standard Webhooks reports (id, timestamp, `v1,` signature)
 /// within a five-minute window of their arrival.
 pub fn http(data: &[u8]) {
-    use adapter_http::callback;
+    use adapter_http_core::callback;
     use gateway_sdk::signing::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, SigningKey};
     const WHSEC: &str = "whsec_4ccJcvHRtaxvS/c9u/W2sxgQEjFXvAzfPpzmTIbwPwk=";
     let key = SigningKey::from_secret(WHSEC).expect("a valid secret");

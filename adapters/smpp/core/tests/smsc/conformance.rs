@@ -1,7 +1,7 @@
 //! The SDK's conformance battery against the simulator.
 
 use crate::support::{request, settings};
-use adapter_smpp::SmppAdapter;
+use adapter_smpp_core::SmppAdapter;
 use gateway_sdk::conformance::{ConformanceHarness, Scenario, run_conformance};
 use gateway_sdk::{Adapter, CallbackRequest, CreateContext, SendRequest, TextEncoding};
 use smsc_sim::{Account, Smsc, Submit};

@@ -1,6 +1,6 @@
 //! The mock passes the SDK's conformance kit; its "fake provider" is its fault config.
 
-use adapter_mock::{MockAdapter, callback};
+use adapter_mock_core::{MockAdapter, callback};
 use gateway_sdk::conformance::{ConformanceHarness, Scenario, run_conformance};
 use gateway_sdk::{Adapter, CallbackRequest, CreateContext, SendRequest};
 

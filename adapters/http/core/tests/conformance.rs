@@ -5,7 +5,7 @@
 //! ```sh
 //! HTTP_ADAPTER_CONFORMANCE_URL=https://sms.example.com/send \
 //! HTTP_ADAPTER_CONFORMANCE_SECRET=whsec_... \
-//!   cargo test -p adapter-http --test conformance -- --nocapture
+//!   cargo test -p adapter-http-core --test conformance -- --nocapture
 //! ```
 //!
 //! The kit asks for each case by a query parameter on the URL (`conformance=accept`,
@@ -14,7 +14,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use adapter_http::HttpAdapter;
+use adapter_http_core::HttpAdapter;
 use fake_providers::http_receiver::{FAKE_SECRET, FakeReceiver, SignedReport, report_body};
 use gateway_sdk::conformance::{ConformanceHarness, ProviderErrorCase, Scenario, run_conformance};
 use gateway_sdk::{Adapter, CallbackRequest, SendRequest, TextEncoding};

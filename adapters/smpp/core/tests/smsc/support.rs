@@ -1,7 +1,7 @@
 //! Shared set-up: a simulator, an adapter instance behind the C ABI whose pushed
 //! receipts are collected, and requests.
 
-use adapter_smpp::SmppAdapter;
+use adapter_smpp_core::SmppAdapter;
 use gateway_sdk::abi::host::AbiInstance;
 use gateway_sdk::{Adapter, CreateContext, SendRequest, StatusUpdate, TextEncoding};
 use smsc_sim::{Account, Smsc};
