@@ -173,6 +173,9 @@ pub async fn state_with_kinds(
         expiring_verifications: Arc::new(crate::clock::due::DueQueue::new(
             crate::flows::verifications::WATCHED_EXPIRIES,
         )),
+        late_fallbacks: Arc::new(crate::clock::due::DueQueue::new(
+            crate::flows::fallback::WATCHED_WINDOWS,
+        )),
         locations: Arc::new(locations),
         api_keys: ApiKeys::from_config(&config.auth.api_keys),
         config: Arc::new(config),
@@ -296,7 +299,7 @@ pub async fn run(
 }
 
 /// Removes expired records every `store.prune_interval` (and counts the verifications
-/// that expired meanwhile).
+/// that expired meanwhile, and drops the sealed codes of closed late-fallback windows).
 async fn prune_loop(state: AppState) {
     let mut tick = tokio::time::interval(state.config.store.prune_interval);
     loop {
@@ -307,6 +310,7 @@ async fn prune_loop(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "pruning failed"),
         }
         crate::flows::verifications::count_due_expiries(&state).await;
+        crate::flows::fallback::drop_due(&state).await;
         let idle = state.connections.sweep(state.clock.now());
         if idle > 0 {
             tracing::debug!(instances = idle, "dropped idle connection instances");
