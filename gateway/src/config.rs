@@ -162,11 +162,25 @@ impl Default for VerificationConfig {
 }
 
 /// `[routing]`: how messages find an adapter.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RoutingConfig {
     /// Adapter instances tried, in order, for locations that list no `channels`.
     pub default_channels: Vec<String>,
+    /// How long after a channel accepted a message a delivery report saying it failed
+    /// (`failed`, `undelivered`, `expired`) still sends the same code once through the
+    /// location's next channel; `"0s"` turns this late fallback off.
+    #[serde(with = "humantime_serde")]
+    pub late_fallback_window: Duration,
+}
+
+impl Default for RoutingConfig {
+    fn default() -> Self {
+        Self {
+            default_channels: Vec::new(),
+            late_fallback_window: Duration::from_secs(120),
+        }
+    }
 }
 
 /// Why the configuration cannot be used. Each message names the key or file.

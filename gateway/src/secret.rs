@@ -213,6 +213,12 @@ impl ServerSecret {
         self.mac(&[b"token-signing-key"])
     }
 
+    /// The key a message's code and phone are sealed under while a late fallback may
+    /// still re-send them (`flows::late`).
+    pub fn seal_key(&self) -> [u8; 32] {
+        self.mac(&[b"late-fallback-seal-key"])
+    }
+
     /// The key idempotency fingerprints are made with (so they reveal nothing).
     pub fn fingerprint(&self, parts: &[&[u8]]) -> String {
         let mut all: Vec<&[u8]> = vec![b"idempotency"];

@@ -4,6 +4,7 @@
 
 mod connections;
 pub mod drain;
+pub mod malformed;
 
 use crate::adapters::AdapterKinds;
 use crate::adapters::{Adapters, HostContext};
@@ -20,9 +21,13 @@ use crate::secret::ServerSecret;
 use crate::state::AppState;
 use crate::store::{RedisStore, SqliteStore, Store, StoreBackend, millis};
 use crate::vault::Vault;
+use actix_http::{HttpService, Protocol};
+use actix_service::{ServiceFactoryExt, fn_service, map_config};
+use actix_web::dev::AppConfig;
 use actix_web::http::KeepAlive;
-use actix_web::{HttpServer, web};
+use actix_web::web;
 use anyhow::Context;
+use malformed::ProblemIo;
 use std::future::Future;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -173,6 +178,9 @@ pub async fn state_with_kinds(
         expiring_verifications: Arc::new(crate::clock::due::DueQueue::new(
             crate::flows::verifications::WATCHED_EXPIRIES,
         )),
+        late_fallbacks: Arc::new(crate::clock::due::DueQueue::new(
+            crate::flows::fallback::WATCHED_WINDOWS,
+        )),
         locations: Arc::new(locations),
         api_keys: ApiKeys::from_config(&config.auth.api_keys),
         config: Arc::new(config),
@@ -252,18 +260,49 @@ pub async fn run(
     let spare = listener.try_clone().context("duplicating the listener")?;
     let conns = drain::Connections::default();
     let opened = conns.clone();
-    let server = HttpServer::new(move || build_app(data.clone()))
-        .on_connect(move |_, ext| {
-            ext.insert(opened.open());
-        })
+    // actix-web's `HttpServer`, spelled out (its `listen`): the same actix-server and
+    // actix-http service, with each connection wrapped in `ProblemIo` so the answers the
+    // HTTP library writes by itself are problem+json too (see `malformed`).
+    let addr = listener
+        .local_addr()
+        .context("reading the listening address")?;
+    let builder = actix_server::Server::build();
+    let graceful = builder.graceful_shutdown_signal();
+    let header_timeout = cfg.server.header_timeout;
+    let server = builder
         .disable_signals()
         .workers(workers)
-        .max_connections(connections::per_worker(cap, workers))
-        .client_request_timeout(cfg.server.header_timeout)
-        .client_disconnect_timeout(Duration::from_secs(1))
-        .keep_alive(keep_alive)
-        .shutdown_timeout(drain.as_secs().max(1));
-    let server = server.listen(listener).context("listening")?.run();
+        .max_concurrent_connections(connections::per_worker(cap, workers))
+        .shutdown_timeout(drain.as_secs().max(1))
+        .listen("gateway", listener, move || {
+            let graceful = graceful.clone();
+            let opened = opened.clone();
+            let http = HttpService::build()
+                .graceful_shutdown_signal(move || {
+                    let graceful = graceful.clone();
+                    async move { graceful.notified().await }
+                })
+                .keep_alive(keep_alive)
+                .client_request_timeout(header_timeout)
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .local_addr(addr)
+                .on_connect_ext(move |_: &ProblemIo<tokio::net::TcpStream>, ext| {
+                    ext.insert(opened.open());
+                })
+                // `AppConfig::default()`: its host only stands in for a missing `Host`
+                // header (HTTP/1.1 requires one), and actix-web keeps the constructor
+                // that takes the bound address to itself.
+                .finish(map_config(build_app(data.clone()), |()| {
+                    AppConfig::default()
+                }));
+            fn_service(|io: tokio::net::TcpStream| async move {
+                let peer = io.peer_addr().ok();
+                Ok((ProblemIo::new(io), Protocol::Http1, peer))
+            })
+            .and_then(http)
+        })
+        .context("listening")?
+        .run();
     let handle = server.handle();
     let pruner = tokio::spawn(prune_loop(state));
     tokio::pin!(server);
@@ -296,7 +335,7 @@ pub async fn run(
 }
 
 /// Removes expired records every `store.prune_interval` (and counts the verifications
-/// that expired meanwhile).
+/// that expired meanwhile, and drops the sealed codes of closed late-fallback windows).
 async fn prune_loop(state: AppState) {
     let mut tick = tokio::time::interval(state.config.store.prune_interval);
     loop {
@@ -307,6 +346,7 @@ async fn prune_loop(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "pruning failed"),
         }
         crate::flows::verifications::count_due_expiries(&state).await;
+        crate::flows::fallback::drop_due(&state).await;
         let idle = state.connections.sweep(state.clock.now());
         if idle > 0 {
             tracing::debug!(instances = idle, "dropped idle connection instances");

@@ -7,44 +7,13 @@
 
 #[path = "support/harness.rs"]
 mod harness;
-use harness::harness;
+use harness::{call, harness};
 
 use actix_web::{http::StatusCode, test, web};
 use gateway::app::build_app;
 use serde_json::{Value, json};
 
 const PHONE: &str = "+79991234567";
-
-async fn call(
-    app: &impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
-        Error = actix_web::Error,
-    >,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value, Option<String>) {
-    let mut req = test::TestRequest::default()
-        .method(method.parse().unwrap())
-        .uri(path)
-        .insert_header(("authorization", "Bearer k"));
-    if let Some(b) = body {
-        req = req.set_json(b);
-    }
-    let resp = test::call_service(app, req.to_request()).await;
-    let status = resp.status();
-    let retry = resp
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let bytes = test::read_body(resp).await;
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        retry,
-    )
-}
 
 /// A code of the right length that is not `code`.
 fn wrong(code: &str) -> String {

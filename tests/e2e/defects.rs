@@ -3,6 +3,7 @@
 //! the code before its fix.
 
 mod connections;
+mod crash;
 mod headers;
 mod input;
 mod operations;

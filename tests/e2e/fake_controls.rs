@@ -15,14 +15,30 @@ use std::sync::Arc;
 
 /// The four fakes behind a control server, and a gateway routing Telegram → WhatsApp →
 /// SMS (Twilio) → HTTP with a 3 s deadline per adapter (room for a loaded machine).
-struct Setup {
-    fakes: Arc<Fakes>,
-    control: ControlServer,
-    gw: Gateway,
-    http: reqwest::blocking::Client,
+pub(crate) struct Setup {
+    pub(crate) fakes: Arc<Fakes>,
+    pub(crate) control: ControlServer,
+    pub(crate) gw: Gateway,
+    pub(crate) http: reqwest::blocking::Client,
 }
 
+/// The four channels in order; late fallback off (each report here is about the
+/// channel that took the message; `late_fallback.rs` tests the fallback).
 fn setup(dir: &std::path::Path) -> Setup {
+    setup_with(
+        dir,
+        &["telegram", "whatsapp", "sms", "http"],
+        &[("GATEWAY__ROUTING__LATE_FALLBACK_WINDOW", "0s")],
+    )
+}
+
+/// The fakes and a gateway with all four instances, location `5` routing through
+/// `channels`; `extra_env` is set on the gateway process.
+pub(crate) fn setup_with(
+    dir: &std::path::Path,
+    channels: &[&str],
+    extra_env: &[(&str, &str)],
+) -> Setup {
     let wa = FakeWhatsApp::start(WaAccount::default());
     let (twilio, telegram, http) = (
         FakeTwilio::start(TwilioAccount::default()),
@@ -37,7 +53,8 @@ fn setup(dir: &std::path::Path) -> Setup {
     );
     let pnid = wa.account.phone_number_id.clone();
     let env = example_env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.extend_from_slice(extra_env);
     let gw = Gateway::start_on_own_port(dir, &env, |port| {
         config(&format!(
             r#"[server]
@@ -99,7 +116,7 @@ signing_secret = {{ env = "HTTP_ADAPTER_SIGNING_SECRET" }}
     let r = gw.put(
         "/v1/locations/5",
         &json!({ "company_name": "Beauty Lab", "location_name": "Beauty Lab", "country": "RU",
-                 "channels": ["telegram", "whatsapp", "sms", "http"] }),
+                 "channels": channels }),
     );
     assert!(r.status == 201 || r.status == 200, "{}", r.text);
     Setup {
@@ -112,7 +129,7 @@ signing_secret = {{ env = "HTTP_ADAPTER_SIGNING_SECRET" }}
 
 impl Setup {
     /// `POST {control}{path}`: the status and the JSON answer.
-    fn switch(&self, path: &str) -> (u16, Value) {
+    pub(crate) fn switch(&self, path: &str) -> (u16, Value) {
         let r = self
             .http
             .post(format!("{}{path}", self.control.base_url))
@@ -123,7 +140,7 @@ impl Setup {
     }
 
     #[track_caller]
-    fn ok(&self, path: &str) -> Value {
+    pub(crate) fn ok(&self, path: &str) -> Value {
         let (status, body) = self.switch(path);
         assert_eq!(status, 200, "{path}: {body}");
         body

@@ -11,6 +11,7 @@ mod fake_controls;
 mod flows;
 mod foundation;
 mod http_adapter;
+mod late_fallback;
 mod new_adapter;
 mod observability;
 mod preview;

@@ -90,6 +90,7 @@ pub async fn receive(
     }
     Ok(HttpResponse::Ok().json(
         json!({ "received": outcome.updates.len(), "applied": done.applied,
-            "duplicates": done.duplicates, "unknown": done.unknown.len() }),
+            "duplicates": done.duplicates, "unknown": done.unknown.len(),
+            "late_fallbacks": done.fallbacks.len() }),
     ))
 }

@@ -4,9 +4,13 @@
 //! The path every code takes: `prepare` (location → phone → rules → render →
 //! channels), then `send` (limits → `route` → record); `api::messages` and
 //! `verifications` are the two ways in; `reports` applies delivery reports (from
-//! `api::callbacks` or pushed by adapters, `pushed`).
+//! `api::callbacks` or pushed by adapters, `pushed`); a failure reported soon after a
+//! channel accepted the code sends it once more through the next channel (`late`
+//! decides, `fallback` sends).
 
 pub mod channels;
+pub mod fallback;
+pub mod late;
 pub mod observe;
 pub mod prepare;
 pub mod pushed;

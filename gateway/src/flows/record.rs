@@ -1,6 +1,8 @@
 //! The message record: what was sent, how, and what providers reported since. Stored
 //! under the message id for `store.message_retention`; `GET /v1/messages/{id}` reads it.
-//! It never holds the code: the text is kept masked and the phone masked.
+//! It never holds the code: the text is kept masked and the phone masked. (While a
+//! late fallback may happen, the stored value also carries the sealed code and phone,
+//! see `late::StoredMessage`; the API never shows them.)
 
 use crate::clock::rfc3339;
 use gateway_sdk::{AdapterError, DeliveryStatus};
@@ -161,8 +163,9 @@ pub fn cap_detail(detail: &str) -> String {
 
 impl MessageRecord {
     /// Applies a provider report; the status only moves forward (reports arrive out of
-    /// order). A report repeating a status this adapter already reported for the message
-    /// (a provider's retry, or a replay of a signed callback) changes nothing and
+    /// order), and only on a report of the adapter that last accepted it. A report
+    /// repeating a status this adapter already reported for the message (a provider's
+    /// retry, or a replay of a signed callback) changes nothing and
     /// returns `false`; otherwise it lands in the history (detail capped, history
     /// bounded by [`MAX_HISTORY`]) and `true` is returned. The first entry, the accepted
     /// send, does not count as a report.
@@ -181,21 +184,29 @@ impl MessageRecord {
         {
             return false;
         }
+        // Only the channel the message was last accepted on moves its status: after a
+        // late fallback, the earlier channel's reports land in the history only.
         let current = parse_status(&self.status);
-        if current.is_none_or(|c| status.rank() >= c.rank()) {
+        if adapter == self.adapter && current.is_none_or(|c| status.rank() >= c.rank()) {
             self.status = name.to_owned();
         }
-        if self.history.len() >= MAX_HISTORY {
-            self.history.remove(1);
-        }
-        self.history.push(HistoryEntry {
+        self.push_history(HistoryEntry {
             status: name.to_owned(),
             at: rfc3339(at),
             adapter: adapter.to_owned(),
             detail: detail.as_deref().map(cap_detail),
         });
-        self.updated_at = rfc3339(at);
         true
+    }
+
+    /// Appends `entry` (the history bounded by [`MAX_HISTORY`], the first entry kept)
+    /// and dates the record's last change by it.
+    pub fn push_history(&mut self, entry: HistoryEntry) {
+        if self.history.len() >= MAX_HISTORY {
+            self.history.remove(1);
+        }
+        self.updated_at = entry.at.clone();
+        self.history.push(entry);
     }
 }
 

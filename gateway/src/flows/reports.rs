@@ -1,9 +1,10 @@
 //! Delivery reports: applying a provider's status updates (from a callback the HTTP
 //! half in `api::callbacks` received, or pushed by an adapter itself, see `pushed`) to
-//! the messages they name.
+//! the messages they name. A failure of the channel a message was last accepted on,
+//! soon enough after it, starts a late fallback (`late`, `fallback`).
 
 use crate::error::ApiError;
-use crate::flows::record::MessageRecord;
+use crate::flows::late::StoredMessage;
 use crate::flows::send::provider_ref;
 use crate::state::AppState;
 use crate::store::{Ns, Write, to_json};
@@ -47,26 +48,37 @@ pub async fn apply_updates(
             (Some(c), None) => Some(c.clone()),
             (None, d) => d.clone(),
         };
-        let apply = |cur: Option<&str>| match cur
-            .and_then(|s| serde_json::from_str::<MessageRecord>(s).ok())
-        {
-            Some(mut rec) => {
-                if !rec.apply(name, update.status, at, detail.clone()) {
-                    return (Write::Keep, false);
+        // The report is applied and, if it is a failure of the current channel inside
+        // its window, the late fallback claimed, in one atomic step: once, whichever
+        // replica applies it (the claim takes the state out of the stored record).
+        let apply = |cur: Option<&str>| match StoredMessage::parse(cur) {
+            Some(mut stored) => {
+                if !stored.record.apply(name, update.status, at, detail.clone()) {
+                    return (Write::Keep, (false, None));
                 }
+                let claimed = stored
+                    .claim(name, update.status, now)
+                    .map(|late| (late, stored.record.clone()));
                 // The record keeps its retention: re-stored with the same lifetime.
                 let expires = now + state.config.store.message_retention.as_millis() as i64;
-                (Write::Put(to_json(&rec), Some(expires)), true)
+                (Write::Put(to_json(&stored), Some(expires)), (true, claimed))
             }
-            None => (Write::Keep, true),
+            None => (Write::Keep, (true, None)),
         };
-        let changed = state
+        let (changed, claimed) = state
             .store
             .update(Ns::Message, &message_id, now, apply)
             .await?;
         out.applied += 1;
         if !changed {
             out.duplicates += 1;
+        }
+        if let Some((late, record)) = claimed {
+            // Sent in the background: the provider's report is answered now.
+            let (state, status) = (state.clone(), update.status);
+            out.fallbacks.push(tokio::spawn(async move {
+                super::fallback::run(&state, record, late, status).await;
+            }));
         }
     }
     Ok(out)
@@ -81,4 +93,7 @@ pub struct Applied {
     pub duplicates: usize,
     /// Updates naming messages this gateway does not know.
     pub unknown: Vec<StatusUpdate>,
+    /// The late fallbacks these updates started (each sends in the background; tests
+    /// wait for them).
+    pub fallbacks: Vec<tokio::task::JoinHandle<()>>,
 }

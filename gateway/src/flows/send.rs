@@ -4,6 +4,7 @@
 //! calls no provider and uses up no quota.
 
 use super::Purpose;
+use super::late::StoredMessage;
 use super::prepare::Prepared;
 use super::record::{Attempt, AttemptOutcome, HistoryEntry, MessageRecord, new_id};
 use super::route::{self, Parcel, Routed};
@@ -121,6 +122,14 @@ pub async fn dispatch_with(
         created_at: rfc3339(now),
         updated_at: rfc3339(now),
     };
+    let late = super::late::start(
+        state,
+        prepared,
+        adapter.as_ref(),
+        &record.id,
+        input.code,
+        input.verification_id,
+    );
     let expires = Some(state.now_ms() + state.config.store.message_retention.as_millis() as i64);
     let now_ms = state.now_ms();
     // The record and the provider reference go in one write: one commit instead of two,
@@ -130,7 +139,10 @@ pub async fn dispatch_with(
         PutItem {
             ns: Ns::Message,
             key: record.id.clone(),
-            value: to_json(&record),
+            value: to_json(&StoredMessage {
+                record: record.clone(),
+                late_fallback: late.clone(),
+            }),
             expires_at: expires,
         },
         PutItem {
@@ -142,6 +154,10 @@ pub async fn dispatch_with(
     ];
     items.extend(also(&record));
     state.store.put_all(items, now_ms).await?;
+    if let Some(late) = late {
+        // Revisited when its window closes, to drop the sealed code (`fallback`).
+        state.late_fallbacks.push(late.until, record.id.clone());
+    }
     super::observe::sent(&state.metrics, &record, &prepared.rendered, channel);
     tracing::info!(
         message_id = %record.id,

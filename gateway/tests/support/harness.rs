@@ -19,7 +19,15 @@ pub struct Harness {
 }
 
 /// A harness whose config adds `toml` to the base (key, mock route).
+#[allow(dead_code)] // not every test binary uses the default instance
 pub async fn harness(toml: &str) -> Harness {
+    harness_with(toml, &[("mock", json!({}))]).await
+}
+
+/// [`harness`] with these in-process mock instances (name, mock settings) instead of
+/// the one `mock` (a relative `outbox` is in the data directory); the config's
+/// `[[adapters]]` entry is still `mock` only.
+pub async fn harness_with(toml: &str, instances: &[(&str, Value)]) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("gateway.toml");
     let key_hash = gateway::auth::hash_key("k");
@@ -37,14 +45,60 @@ pub async fn harness(toml: &str) -> Harness {
         public_url: None,
         reports: None,
     };
-    let mock =
-        InProcess::<MockAdapter>::create("mock", json!({}), &ctx, Duration::from_secs(5)).unwrap();
-    let adapters = Adapters::from_instances(vec![Arc::new(mock)]);
+    let instances: Vec<Arc<dyn gateway::adapters::AdapterInstance>> = instances
+        .iter()
+        .map(|(name, settings)| {
+            let mut settings = settings.clone();
+            if let Some(outbox) = settings.get("outbox").and_then(Value::as_str) {
+                let path = cfg.store.data_dir.join(outbox);
+                settings["outbox"] = json!(path);
+            }
+            let mock =
+                InProcess::<MockAdapter>::create(name, settings, &ctx, Duration::from_secs(5))
+                    .unwrap();
+            Arc::new(mock) as Arc<dyn gateway::adapters::AdapterInstance>
+        })
+        .collect();
+    let adapters = Adapters::from_instances(instances);
     let state =
         gateway::server::state_with(cfg, Arc::new(clock.clone()), Arc::new(store), adapters)
             .await
             .unwrap();
     Harness { clock, dir, state }
+}
+
+/// Calls the app with the harness's API key: the status, the JSON body (`null` if
+/// none) and the `Retry-After` header.
+#[allow(dead_code)] // not every test binary calls over HTTP
+pub async fn call(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+    >,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (actix_web::http::StatusCode, Value, Option<String>) {
+    let mut req = actix_web::test::TestRequest::default()
+        .method(method.parse().unwrap())
+        .uri(path)
+        .insert_header(("authorization", "Bearer k"));
+    if let Some(b) = body {
+        req = req.set_json(b);
+    }
+    let resp = actix_web::test::call_service(app, req.to_request()).await;
+    let status = resp.status();
+    let retry = resp
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = actix_web::test::read_body(resp).await;
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        retry,
+    )
 }
 
 impl Harness {

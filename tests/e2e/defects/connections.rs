@@ -74,10 +74,15 @@ fn stalled_headers_and_bodies_are_cut_off() {
             );
             assert_eq!(raw_json(&answer)["code"], "request_timeout", "{answer}");
         } else {
-            assert!(
-                answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
-                "stalled head {i}: {answer:?}"
-            );
+            // Closed without a word, or told why (the HTTP library's own 408, written
+            // as a problem by `server::malformed`).
+            if !answer.is_empty() {
+                assert!(
+                    answer.starts_with("HTTP/1.1 408"),
+                    "stalled head {i}: {answer:?}"
+                );
+                assert_eq!(raw_json(&answer)["code"], "request_timeout", "{answer}");
+            }
         }
     }
     assert_eq!(gw.call("GET", "/healthz", None, None).status, 200);

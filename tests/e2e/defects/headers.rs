@@ -1,11 +1,12 @@
 //! Header errors (#11, part): what a client gets for headers the gateway cannot use.
 //!
 //! Heads that do not parse as HTTP/1.1 at all (a malformed `Content-Length`, a control
-//! byte in a header value) are refused by actix-http's h1 dispatcher itself with an
-//! empty `400` (actix-http 3.20, `h1/dispatcher.rs`: `Response::bad_request().drop_body()`)
-//! before any service or middleware runs, and actix-web offers no hook for that answer;
-//! docs/api.md says so. Everything that parses as HTTP reaches the gateway and gets a
-//! problem+json saying what to do: this test pins both.
+//! byte in a header value) or are too large are refused by actix-http's h1 dispatcher
+//! itself, before any service or middleware runs; it used to answer an empty `400`
+//! (actix-http 3.20, `h1/dispatcher.rs`: `Response::bad_request().drop_body()`). The
+//! gateway now writes those answers as problem+json (`server::malformed`). Everything
+//! that parses as HTTP reaches the gateway and gets a problem+json saying what to do:
+//! this test pins both.
 
 use super::{raw, raw_json};
 use e2e::{DEV_KEY, Gateway, config};
@@ -76,16 +77,44 @@ fn headers_that_parse_get_a_problem_saying_what_to_do() {
 }
 
 #[test]
-fn unparseable_heads_are_refused_and_the_server_carries_on() {
+fn unparseable_heads_get_a_problem_and_the_server_carries_on() {
     let dir = tempfile::tempdir().unwrap();
     let gw = Gateway::start(dir.path(), &config(""));
-    for bad in [
-        &b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 12abc\r\nConnection: close\r\n\r\n"
-            [..],
-        &b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\nConnection: close\r\n\r\n"[..],
+    // More headers than the library takes (96).
+    let huge = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n{}Connection: close\r\n\r\n",
+        (0..120)
+            .map(|i| format!("X-H{i}: v\r\n"))
+            .collect::<String>()
+    );
+    for (bad, status, code) in [
+        (
+            &b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 12abc\r\nConnection: close\r\n\r\n"[..],
+            "HTTP/1.1 400",
+            "bad_request",
+        ),
+        (
+            &b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\nConnection: close\r\n\r\n"[..],
+            "HTTP/1.1 400",
+            "bad_request",
+        ),
+        (&b"GET /he lthz HTTP/1.1\r\nHost: x\r\n\r\n"[..], "HTTP/1.1 400", "bad_request"),
+        (huge.as_bytes(), "HTTP/1.1 431", "headers_too_large"),
     ] {
         let answer = raw(&gw, bad);
-        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+        assert!(answer.starts_with(status), "{answer}");
+        assert_eq!(
+            content_type(&answer).as_deref(),
+            Some("application/problem+json"),
+            "{answer}"
+        );
+        let problem = raw_json(&answer);
+        assert_eq!(problem["code"], code, "{answer}");
+        assert_eq!(problem["status"], status[9..].parse::<u16>().unwrap());
+        assert!(
+            problem["detail"].as_str().is_some_and(|d| d.contains("connection is closed")),
+            "{answer}"
+        );
     }
     assert_eq!(gw.get("/healthz").status, 200);
 }

@@ -236,6 +236,10 @@ pub struct CallbackReceipt {
     pub duplicates: u32,
     /// Updates for messages the gateway does not know.
     pub unknown: u32,
+    /// Late fallbacks these updates started: a failure of the channel a message was
+    /// last accepted on, inside `routing.late_fallback_window`, sends the same code
+    /// once through the next channel (in the background; see the message's history).
+    pub late_fallbacks: u32,
 }
 
 /// `GET /v1/connections`.
