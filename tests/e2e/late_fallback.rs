@@ -3,9 +3,10 @@
 //! then its fake posts a signed "failed" status (the `report` switch): the gateway
 //! sends the same code by SMS, and the verification checks with it. A code the caller
 //! made is kept sealed in the SQLite file only until the fallback used it, never in
-//! clear. A failure reported after `routing.late_fallback_window` sends nothing.
+//! clear. A failure reported after `routing.late_fallback_window` sends nothing. An
+//! instance's `fallback_after` moves a message nothing was delivered for.
 
-use crate::fake_controls::{Setup, setup_with};
+use crate::fake_controls::{Setup, setup_full, setup_with};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -228,4 +229,33 @@ fn a_failure_reported_after_the_window_sends_nothing() {
             .text
             .contains("gateway_fallbacks_total{")
     );
+}
+
+#[test]
+fn fallback_after_moves_a_message_nothing_was_delivered_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = setup_full(
+        dir.path(),
+        &["whatsapp", "sms"],
+        &[],
+        "fallback_after = \"1s\"",
+    );
+    let phone = "+79990000024";
+    let sent = s.gw.post(
+        "/v1/messages",
+        &json!({ "location_id": "5", "phone": phone, "code": "4821", "purpose": "login" }),
+    );
+    assert_eq!(sent.status, 201, "{}", sent.text);
+    assert_eq!(sent.json["adapter"], "whatsapp");
+    let id = sent.json["id"].as_str().unwrap();
+    // No report at all: the per-second watch moves it on once its second has passed.
+    let m = message_until(&s, id, |m| m["adapter"] == "sms");
+    let last = m["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        last["detail"], "late fallback: no delivery report from whatsapp within 1 s",
+        "{m}"
+    );
+    let bodies = sms_bodies(&s, phone);
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert!(bodies[0].contains("4821"), "{bodies:?}");
 }
