@@ -73,6 +73,7 @@ fn pair(label: &str, settings: serde_json::Value) -> Pair {
         timeout: Duration::from_secs(5),
         throughput: None,
         max_inflight: 256,
+        fallback_after: None,
     };
     let adapters = Adapters::load(&dir, &[config], &ctx).expect("loads the mock library");
     let library = adapters.get(label).expect("loaded").clone();

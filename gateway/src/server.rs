@@ -334,9 +334,18 @@ pub async fn run(
     Ok(())
 }
 
-/// Removes expired records every `store.prune_interval` (and counts the verifications
-/// that expired meanwhile, and drops the sealed codes of closed late-fallback windows).
+/// The background ticks, in one task: pruning, and the late-fallback watch
+/// (`flows::fallback::tick`, every second).
 async fn prune_loop(state: AppState) {
+    tokio::join!(
+        prune_ticks(state.clone()),
+        crate::flows::fallback::tick(state)
+    );
+}
+
+/// Removes expired records every `store.prune_interval` (and counts the verifications
+/// that expired meanwhile).
+async fn prune_ticks(state: AppState) {
     let mut tick = tokio::time::interval(state.config.store.prune_interval);
     loop {
         tick.tick().await;
@@ -346,7 +355,6 @@ async fn prune_loop(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "pruning failed"),
         }
         crate::flows::verifications::count_due_expiries(&state).await;
-        crate::flows::fallback::drop_due(&state).await;
         let idle = state.connections.sweep(state.clock.now());
         if idle > 0 {
             tracing::debug!(instances = idle, "dropped idle connection instances");

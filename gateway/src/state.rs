@@ -49,8 +49,8 @@ pub struct AppState {
     /// Verifications this instance started, by expiry: revisited when they expire so
     /// that an expiry nobody asks about again is still counted.
     pub expiring_verifications: Arc<DueQueue>,
-    /// Messages this instance sent whose late-fallback window is open, by its end:
-    /// revisited then to drop their sealed code (`flows::fallback::drop_due`).
+    /// Messages this instance sent with a late-fallback state, by its `fallback_after`
+    /// moment and its end: revisited then (`flows::fallback::due`).
     pub late_fallbacks: Arc<DueQueue>,
 }
 

@@ -27,8 +27,13 @@ const CODE: &str = "48213579";
 /// outbox) for location 42; one send per phone per hour, so a second send would be
 /// refused: the fallback must not spend it.
 async fn setup(channels: &[&str]) -> (Harness, impl Fn() -> Vec<String>) {
+    setup_with(channels, "").await
+}
+
+/// [`setup`] with `toml` added to the config.
+async fn setup_with(channels: &[&str], toml: &str) -> (Harness, impl Fn() -> Vec<String>) {
     let h = harness_with(
-        "[limits]\nphone_per_hour = 1\n",
+        &format!("[limits]\nphone_per_hour = 1\n{toml}"),
         &[
             ("mock", json!({})),
             (
@@ -241,10 +246,10 @@ async fn a_window_that_closes_unused_drops_the_sealed_code() {
     let (_, sent, _) = call(&app, "POST", "/v1/messages", Some(send)).await;
     let id = sent["id"].as_str().unwrap().to_owned();
     h.clock.advance_secs(119);
-    gateway::flows::fallback::drop_due(&h.state).await;
+    assert!(gateway::flows::fallback::due(&h.state).await.is_empty());
     assert!(raw(&h, &id).await.contains("sealed"), "still open");
     h.clock.advance_secs(1);
-    gateway::flows::fallback::drop_due(&h.state).await;
+    assert!(gateway::flows::fallback::due(&h.state).await.is_empty());
     let stored = raw(&h, &id).await;
     assert!(
         !stored.contains("late_fallback") && !stored.contains("sealed"),
@@ -288,4 +293,47 @@ async fn a_verification_falls_back_and_its_code_still_checks() {
     .await;
     assert_eq!(s, 200, "{ok}");
     assert_eq!(ok["status"], "approved", "{ok}");
+}
+
+#[actix_rt::test]
+async fn fallback_after_moves_an_undelivered_message_on_once() {
+    let wa = "[[adapters]]\nname = \"wa\"\nlibrary = \"in-process\"\nfallback_after = \"5m\"\n";
+    let (h, _) = setup_with(&["wa", "mock"], wa).await;
+    let app = test::init_service(build_app(web::Data::new(h.state.clone()))).await;
+    let send = |phone: &str| json!({ "location_id": "42", "phone": phone, "code": CODE, "purpose": "login" });
+    let (_, quiet, _) = call(&app, "POST", "/v1/messages", Some(send(PHONE))).await;
+    let (_, delivered, _) = call(&app, "POST", "/v1/messages", Some(send("+79991234568"))).await;
+    let wamid = delivered["provider_message_id"].as_str().unwrap();
+    assert_eq!(report(&h, "wa", wamid, DeliveryStatus::Delivered).await, 0);
+    // Past the failure window the sealed code stays: fallback_after still needs it.
+    h.clock.advance_secs(299);
+    assert!(gateway::flows::fallback::due(&h.state).await.is_empty());
+    let id = quiet["id"].as_str().unwrap();
+    assert!(raw(&h, id).await.contains("sealed"));
+    h.clock.advance_secs(1);
+    let started = gateway::flows::fallback::due(&h.state).await;
+    assert_eq!(
+        started.len(),
+        1,
+        "only the message nothing was delivered for"
+    );
+    for f in started {
+        f.await.unwrap();
+    }
+    assert_eq!(h.codes(), [CODE]);
+    let (_, m, _) = call(&app, "GET", &format!("/v1/messages/{id}"), None).await;
+    assert_eq!(m["adapter"], "mock", "{m}");
+    let last = m["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        last["detail"],
+        "late fallback: no delivery report from wa within 300 s"
+    );
+    let delivered_id = delivered["id"].as_str().unwrap();
+    assert!(
+        !raw(&h, delivered_id).await.contains("late_fallback"),
+        "dropped at its end"
+    );
+    h.clock.advance_secs(3600);
+    assert!(gateway::flows::fallback::due(&h.state).await.is_empty());
+    assert_eq!(h.codes().len(), 1);
 }

@@ -39,6 +39,7 @@ fn instance(name: &str, settings: serde_json::Value, timeout: Duration) -> Adapt
         timeout,
         throughput: None,
         max_inflight: 256,
+        fallback_after: None,
     }
 }
 

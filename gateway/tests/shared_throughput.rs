@@ -13,56 +13,12 @@ use gateway::clock::ManualClock;
 use gateway::config::Config;
 use gateway::store::RedisStore;
 use serde_json::{Value, json};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A `redis-server` on an ephemeral port in a temp dir (kept while it runs), killed on
-/// drop.
-struct Redis(
-    std::process::Child,
-    u16,
-    #[allow(dead_code)] tempfile::TempDir,
-);
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn redis() -> Redis {
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-        ])
-        .arg("--dir")
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server on PATH (run .ci/install-redis.sh)");
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Redis(child, port, dir);
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("redis-server did not start");
-}
+#[path = "support/redis.rs"]
+mod redis;
+use redis::{Redis, redis};
 
 async fn instance(
     redis: &Redis,

@@ -39,6 +39,16 @@ pub(crate) fn setup_with(
     channels: &[&str],
     extra_env: &[(&str, &str)],
 ) -> Setup {
+    setup_full(dir, channels, extra_env, "")
+}
+
+/// [`setup_with`], with `whatsapp_keys` (TOML lines) added to the `whatsapp` instance.
+pub(crate) fn setup_full(
+    dir: &std::path::Path,
+    channels: &[&str],
+    extra_env: &[(&str, &str)],
+    whatsapp_keys: &str,
+) -> Setup {
     let wa = FakeWhatsApp::start(WaAccount::default());
     let (twilio, telegram, http) = (
         FakeTwilio::start(TwilioAccount::default()),
@@ -72,6 +82,7 @@ base_url = "{tg}"
 name = "whatsapp"
 library = "libadapter_whatsapp.so"
 timeout = "3s"
+{whatsapp_keys}
 [adapters.settings]
 access_token = {{ env = "WHATSAPP_ACCESS_TOKEN" }}
 app_secret = {{ env = "WHATSAPP_APP_SECRET" }}

@@ -1,10 +1,12 @@
 //! Fallback after a late delivery failure, end to end: the real gateway process with
 //! the real WhatsApp and Twilio libraries against the fakes. WhatsApp accepts a code,
 //! then its fake posts a signed "failed" status (the `report` switch): the gateway
-//! sends the same code by SMS, and the verification checks with it. A failure reported
-//! after `routing.late_fallback_window` sends nothing.
+//! sends the same code by SMS, and the verification checks with it. A code the caller
+//! made is kept sealed in the SQLite file only until the fallback used it, never in
+//! clear. A failure reported after `routing.late_fallback_window` sends nothing. An
+//! instance's `fallback_after` moves a message nothing was delivered for.
 
-use crate::fake_controls::{Setup, setup_with};
+use crate::fake_controls::{Setup, setup_full, setup_with};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -137,6 +139,64 @@ fn a_whatsapp_code_that_fails_after_acceptance_goes_by_sms_and_still_verifies() 
 }
 
 #[test]
+fn a_code_the_caller_made_falls_back_sealed_and_is_never_stored_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = setup_with(dir.path(), &["whatsapp", "sms"], &[]);
+    let (phone, code) = ("+79990000023", "48213579");
+    let sent = s.gw.post(
+        "/v1/messages",
+        &json!({ "location_id": "5", "phone": phone, "code": code, "purpose": "login" }),
+    );
+    assert_eq!(sent.status, 201, "{}", sent.text);
+    assert_eq!(sent.json["adapter"], "whatsapp");
+    let id = sent.json["id"].as_str().unwrap();
+    let stored = || -> String {
+        let db = rusqlite::Connection::open(s.gw.data_dir.join("gateway.db")).unwrap();
+        db.query_row(
+            "SELECT value FROM kv WHERE ns = 'message' AND key = ?1",
+            [id],
+            |row| row.get(0),
+        )
+        .unwrap()
+    };
+    let before = stored();
+    assert!(
+        before.contains("\"sealed\""),
+        "kept sealed for the window: {before}"
+    );
+    assert!(
+        !before.contains(code) && !before.contains("79990000023"),
+        "{before}"
+    );
+
+    let answer = s.ok("/whatsapp/report?status=failed");
+    assert_eq!(answer["gateway_answer"]["late_fallbacks"], 1, "{answer}");
+    let m = message_until(&s, id, |m| m["adapter"] == "sms");
+    assert_eq!(m["channel"], "sms", "{m}");
+    let bodies = sms_bodies(&s, phone);
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert!(
+        bodies[0].contains(code),
+        "the caller's code by SMS: {bodies:?}"
+    );
+    let after = stored();
+    assert!(
+        !after.contains("late_fallback"),
+        "used, so dropped: {after}"
+    );
+    // Nowhere in the store in clear.
+    let db = rusqlite::Connection::open(s.gw.data_dir.join("gateway.db")).unwrap();
+    let clear: i64 = db
+        .query_row(
+            "SELECT count(*) FROM kv WHERE value LIKE '%' || ?1 || '%'",
+            [code],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(clear, 0);
+}
+
+#[test]
 fn a_failure_reported_after_the_window_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let window = [("GATEWAY__ROUTING__LATE_FALLBACK_WINDOW", "100ms")];
@@ -169,4 +229,33 @@ fn a_failure_reported_after_the_window_sends_nothing() {
             .text
             .contains("gateway_fallbacks_total{")
     );
+}
+
+#[test]
+fn fallback_after_moves_a_message_nothing_was_delivered_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = setup_full(
+        dir.path(),
+        &["whatsapp", "sms"],
+        &[],
+        "fallback_after = \"1s\"",
+    );
+    let phone = "+79990000024";
+    let sent = s.gw.post(
+        "/v1/messages",
+        &json!({ "location_id": "5", "phone": phone, "code": "4821", "purpose": "login" }),
+    );
+    assert_eq!(sent.status, 201, "{}", sent.text);
+    assert_eq!(sent.json["adapter"], "whatsapp");
+    let id = sent.json["id"].as_str().unwrap();
+    // No report at all: the per-second watch moves it on once its second has passed.
+    let m = message_until(&s, id, |m| m["adapter"] == "sms");
+    let last = m["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        last["detail"], "late fallback: no delivery report from whatsapp within 1 s",
+        "{m}"
+    );
+    let bodies = sms_bodies(&s, phone);
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert!(bodies[0].contains("4821"), "{bodies:?}");
 }

@@ -43,6 +43,12 @@ pub struct AdapterInstanceConfig {
     /// provider that hangs cannot pile up requests and memory. Default 256.
     #[serde(default = "default_max_inflight")]
     pub max_inflight: usize,
+    /// For an instance that reports delivery: when no `delivered` (or `read`) report
+    /// came this long after it accepted a message, the same code goes once through the
+    /// location's next channel, as after a late failure (`routing.late_fallback_window`).
+    /// Unset (the default): only a reported failure moves a message on.
+    #[serde(default, with = "humantime_serde")]
+    pub fallback_after: Option<Duration>,
 }
 
 /// Default of [`AdapterInstanceConfig::max_inflight`].

@@ -7,8 +7,9 @@
 //! new adapter, channel and status when one accepted); a verification's record follows
 //! the message to its new channel, and its code keeps working.
 //!
-//! Also here: dropping the late-fallback state (with its sealed code) from records whose
-//! window closed unused, on the prune tick.
+//! Also here: the per-second tick that starts the fallbacks of instances with
+//! `fallback_after` when nothing was delivered in time, and drops the late-fallback
+//! state (with its sealed code) from records whose windows closed unused.
 
 use super::late::{self, LateFallback, StoredMessage};
 use super::prepare::{self, Prepared};
@@ -19,7 +20,6 @@ use super::verifications::{self, Status};
 use crate::clock::rfc3339;
 use crate::state::AppState;
 use crate::store::{Millis, Ns, Write, to_json};
-use gateway_sdk::DeliveryStatus;
 
 /// How many open windows an instance watches at most (about 100 bytes each); past
 /// that, a record keeps its sealed code until a report after its window or its
@@ -36,19 +36,11 @@ struct Recovered {
     code_ttl_secs: u64,
 }
 
-/// Sends `failed` (the record as the failure report left it) through the next channels,
-/// and records what happened. `status` is what the failed channel reported.
-pub async fn run(
-    state: &AppState,
-    failed: MessageRecord,
-    late: LateFallback,
-    status: DeliveryStatus,
-) {
-    let reason = format!(
-        "late fallback: {} reported {}",
-        failed.adapter,
-        status.as_str()
-    );
+/// Sends `failed` (the record as the failure report left it, or as it stood when
+/// `fallback_after` passed) through the next channels, and records what happened.
+/// `cause` says why, for the history and the log (`whatsapp reported failed`).
+pub async fn run(state: &AppState, failed: MessageRecord, late: LateFallback, cause: String) {
+    let reason = format!("late fallback: {cause}");
     let routed = match prepared(state, &failed, &late).await {
         Ok((prepared, got)) => {
             let parcel = Parcel {
@@ -98,7 +90,7 @@ pub async fn run(
         from = %failed.adapter,
         to = %to,
         phone = %failed.phone,
-        reported = status.as_str(),
+        cause = %cause,
         sent,
         "late fallback"
     );
@@ -257,34 +249,79 @@ fn stored_view(failed: &MessageRecord, adapter: &str) -> MessageRecord {
     }
 }
 
-/// Drops the late-fallback state (and sealed code) of every watched record whose window
-/// has closed unused. A store failure leaves the rest for the next tick.
-pub async fn drop_due(state: &AppState) {
+/// Watches `late` of message `message_id`: revisited at its `fallback_after` moment
+/// and when it ends ([`due`]).
+pub fn watch(state: &AppState, late: &LateFallback, message_id: &str) {
+    let times = late.silent_until.into_iter().chain([late.ends()]);
+    for at in times {
+        if !state.late_fallbacks.push(at, message_id.to_owned()) {
+            tracing::debug!(
+                message_id,
+                "late-fallback watch full; the state stays until a report or the record's retention"
+            );
+        }
+    }
+}
+
+/// Revisits the watched messages now due: one whose accepting instance's
+/// `fallback_after` passed with nothing delivered falls back (the claim is the same
+/// atomic take as for a failure report); one whose state has no use left loses it, with
+/// its sealed code. A store failure leaves the rest for the next tick. Returns the
+/// fallbacks started (they run in the background; tests wait for them).
+pub async fn due(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let now = state.now_ms();
     let expires = now + state.config.store.message_retention.as_millis() as i64;
+    let mut started = Vec::new();
     loop {
         let due = state.late_fallbacks.take_due(now, BATCH);
         if due.is_empty() {
-            return;
+            return started;
         }
         for (i, id) in due.iter().enumerate() {
-            let drop = |cur: Option<&str>| match StoredMessage::parse(cur) {
+            let visit = |cur: Option<&str>| match StoredMessage::parse(cur) {
                 Some(mut stored) => {
-                    if stored.expire(now) {
-                        (Write::Put(to_json(&stored), Some(expires)), ())
+                    if let Some(late) = stored.claim_silent(now) {
+                        let claimed = Some((late, stored.record.clone()));
+                        (Write::Put(to_json(&stored), Some(expires)), claimed)
+                    } else if stored.expire(now) {
+                        (Write::Put(to_json(&stored), Some(expires)), None)
                     } else {
-                        (Write::Keep, ())
+                        (Write::Keep, None)
                     }
                 }
-                None => (Write::Keep, ()),
+                None => (Write::Keep, None),
             };
-            if let Err(e) = state.store.update(Ns::Message, id, now, drop).await {
-                tracing::warn!(error = %e, "dropping closed late-fallback windows failed; retrying on the next tick");
-                for rest in &due[i..] {
-                    state.late_fallbacks.push(now, rest.clone());
+            match state.store.update(Ns::Message, id, now, visit).await {
+                Ok(Some((late, record))) => {
+                    let silent_for = late.silent_until.unwrap_or(now) - late.accepted_at;
+                    let cause = format!(
+                        "no delivery report from {} within {} s",
+                        record.adapter,
+                        silent_for / 1000
+                    );
+                    let state = state.clone();
+                    started.push(tokio::spawn(async move {
+                        run(&state, record, late, cause).await;
+                    }));
                 }
-                return;
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "revisiting late-fallback windows failed; retrying on the next tick");
+                    for rest in &due[i..] {
+                        state.late_fallbacks.push(now, rest.clone());
+                    }
+                    return started;
+                }
             }
         }
+    }
+}
+
+/// Runs [`due`] every second (a `fallback_after` is honoured within about a second).
+pub async fn tick(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        every.tick().await;
+        drop(due(&state).await);
     }
 }

@@ -30,6 +30,10 @@ pub struct LateFallback {
     pub accepted_at: Millis,
     /// Until when (unix ms, exclusive) a failure report triggers the fallback.
     pub until: Millis,
+    /// When the accepting instance has `fallback_after`: the moment (unix ms) at which,
+    /// with no `delivered` or `read` report yet, the fallback happens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silent_until: Option<Millis>,
     /// The phone and code, sealed and bound to the message id; `None` for a
     /// verification's message, whose code is re-derived from its salt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,6 +60,14 @@ pub fn is_failure(status: DeliveryStatus) -> bool {
     )
 }
 
+impl LateFallback {
+    /// When the state has no use left (unix ms): the later of the failure window's end
+    /// and the `fallback_after` moment.
+    pub fn ends(&self) -> Millis {
+        self.silent_until.map_or(self.until, |s| s.max(self.until))
+    }
+}
+
 impl StoredMessage {
     /// Reads a stored value; `None` if absent or unreadable.
     pub fn parse(stored: Option<&str>) -> Option<Self> {
@@ -74,20 +86,35 @@ impl StoredMessage {
         now: Millis,
     ) -> Option<LateFallback> {
         let late = self.late_fallback.as_ref()?;
-        if now >= late.until {
+        if now >= late.ends() {
             self.late_fallback = None;
             return None;
         }
-        if !is_failure(status) || adapter != self.record.adapter {
+        if now >= late.until || !is_failure(status) || adapter != self.record.adapter {
             return None;
         }
         self.late_fallback.take()
     }
 
-    /// Drops the state if its window has closed at `now`; whether it did.
+    /// Claims the fallback when the accepting instance's `fallback_after` has passed at
+    /// `now` and the message is not `delivered` or `read` (a failure reported after the
+    /// failure window counts as no delivery).
+    pub fn claim_silent(&mut self, now: Millis) -> Option<LateFallback> {
+        let due = self.late_fallback.as_ref()?.silent_until?;
+        let reached = matches!(
+            super::record::parse_status(&self.record.status),
+            Some(DeliveryStatus::Delivered | DeliveryStatus::Read)
+        );
+        if now < due || reached {
+            return None;
+        }
+        self.late_fallback.take()
+    }
+
+    /// Drops the state if it has no use left at `now`; whether it did.
     pub fn expire(&mut self, now: Millis) -> bool {
         match &self.late_fallback {
-            Some(late) if now >= late.until => {
+            Some(late) if now >= late.ends() => {
                 self.late_fallback = None;
                 true
             }
@@ -97,8 +124,9 @@ impl StoredMessage {
 }
 
 /// The late-fallback state a message `adapter` just accepted starts with, or `None`
-/// when no late fallback can follow: the window is off, the channel never reports
-/// delivery, or the location has no channel after it.
+/// when no late fallback can follow: the window is off and the instance has no
+/// `fallback_after`, the channel never reports delivery, or the location has no
+/// channel after it.
 pub fn start(
     state: &AppState,
     prepared: &Prepared,
@@ -108,7 +136,13 @@ pub fn start(
     verification_id: Option<&str>,
 ) -> Option<LateFallback> {
     let window = state.config.routing.late_fallback_window;
-    if window.is_zero() || !adapter.capabilities().delivery_reports {
+    let silent = state
+        .config
+        .adapters
+        .iter()
+        .find(|a| a.name == adapter.name())
+        .and_then(|a| a.fallback_after);
+    if (window.is_zero() && silent.is_none()) || !adapter.capabilities().delivery_reports {
         return None;
     }
     let at = prepared
@@ -123,9 +157,13 @@ pub fn start(
         Some(_) => None,
         None => Some(seal(&state.secret, message_id, &prepared.phone.e164, code)),
     };
+    let after = |d: std::time::Duration| {
+        accepted_at.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    };
     Some(LateFallback {
         accepted_at,
-        until: accepted_at.saturating_add(i64::try_from(window.as_millis()).unwrap_or(i64::MAX)),
+        until: after(window),
+        silent_until: silent.map(after),
         sealed,
     })
 }

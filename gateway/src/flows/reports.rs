@@ -75,9 +75,10 @@ pub async fn apply_updates(
         }
         if let Some((late, record)) = claimed {
             // Sent in the background: the provider's report is answered now.
-            let (state, status) = (state.clone(), update.status);
+            let state = state.clone();
+            let reason = format!("{name} reported {}", update.status.as_str());
             out.fallbacks.push(tokio::spawn(async move {
-                super::fallback::run(&state, record, late, status).await;
+                super::fallback::run(&state, record, late, reason).await;
             }));
         }
     }

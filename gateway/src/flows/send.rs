@@ -155,8 +155,8 @@ pub async fn dispatch_with(
     items.extend(also(&record));
     state.store.put_all(items, now_ms).await?;
     if let Some(late) = late {
-        // Revisited when its window closes, to drop the sealed code (`fallback`).
-        state.late_fallbacks.push(late.until, record.id.clone());
+        // Revisited at `fallback_after` and when the state ends (`fallback::due`).
+        super::fallback::watch(state, &late, &record.id);
     }
     super::observe::sent(&state.metrics, &record, &prepared.rendered, channel);
     tracing::info!(

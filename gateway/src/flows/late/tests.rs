@@ -21,6 +21,7 @@ fn window(sealed: Option<&str>) -> Option<LateFallback> {
     Some(LateFallback {
         accepted_at: 1_000,
         until: 121_000,
+        silent_until: None,
         sealed: sealed.map(str::to_owned),
     })
 }
@@ -81,4 +82,31 @@ fn the_stored_state_stays_out_of_the_api_record_and_the_seal_is_bound() {
     );
     let other = ServerSecret::new(b"another secret, another key!!".to_vec());
     assert!(super::open(&other, "msg_1", &sealed).is_none());
+}
+
+#[test]
+fn fallback_after_claims_when_nothing_was_delivered_by_then() {
+    let silent = |status: &str| {
+        let mut m = stored("whatsapp", window(None));
+        m.late_fallback.as_mut().unwrap().silent_until = Some(301_000);
+        m.record.status = status.into();
+        m
+    };
+    let mut m = silent("sent");
+    assert_eq!(m.late_fallback.as_ref().unwrap().ends(), 301_000);
+    assert_eq!(m.claim_silent(300_999), None);
+    // A failure after the failure window (121 s) claims nothing, and keeps the state.
+    assert_eq!(m.claim("whatsapp", Failed, 200_000), None);
+    assert!(!m.expire(300_999));
+    m.record.status = "failed".into();
+    assert!(m.claim_silent(301_000).is_some(), "failed is not delivered");
+    assert_eq!(m.claim_silent(301_000), None, "once");
+    for reached in ["delivered", "read"] {
+        let mut m = silent(reached);
+        assert_eq!(m.claim_silent(400_000), None, "{reached}");
+        assert!(m.expire(400_000));
+    }
+    // Without fallback_after nothing is claimed for silence.
+    let mut m = stored("whatsapp", window(None));
+    assert_eq!(m.claim_silent(1_000_000), None);
 }
