@@ -13,7 +13,7 @@ mod redis;
 use redis::{Redis, redis};
 
 use actix_web::{test, web};
-use adapter_mock::MockAdapter;
+use adapter_mock_core::MockAdapter;
 use gateway::adapters::{AdapterInstance, Adapters, HostContext, InProcess};
 use gateway::app::build_app;
 use gateway::clock::ManualClock;
