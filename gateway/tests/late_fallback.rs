@@ -337,3 +337,33 @@ async fn fallback_after_moves_an_undelivered_message_on_once() {
     assert!(gateway::flows::fallback::due(&h.state).await.is_empty());
     assert_eq!(h.codes().len(), 1);
 }
+
+#[actix_rt::test]
+async fn a_verification_already_approved_gets_no_second_code() {
+    let (h, wa_codes) = setup(&["wa", "mock"]).await;
+    let app = test::init_service(build_app(web::Data::new(h.state.clone()))).await;
+    let start = json!({ "location_id": "42", "phone": PHONE, "purpose": "login" });
+    let (_, v, _) = call(&app, "POST", "/v1/verifications", Some(start)).await;
+    let id = v["id"].as_str().unwrap();
+    let check = json!({ "code": wa_codes().pop().unwrap() });
+    let path = format!("/v1/verifications/{id}/check");
+    let (s, ok, _) = call(&app, "POST", &path, Some(check)).await;
+    assert_eq!((s.as_u16(), ok["status"].as_str()), (200, Some("approved")));
+    // The chatbot then says it failed (the client read it elsewhere): nothing is sent,
+    // and the history says why.
+    let wamid = v["message"]["provider_message_id"].as_str().unwrap();
+    assert_eq!(report(&h, "wa", wamid, DeliveryStatus::Failed).await, 1);
+    assert!(h.codes().is_empty());
+    let message_id = v["message_id"].as_str().unwrap();
+    let (_, m, _) = call(&app, "GET", &format!("/v1/messages/{message_id}"), None).await;
+    let last = m["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["status"].as_str(), last["adapter"].as_str()),
+        (Some("failed"), Some("wa"))
+    );
+    assert_eq!(
+        last["detail"],
+        "late fallback: wa reported failed; the verification is approved"
+    );
+    assert_eq!(m["adapter"], "wa");
+}

@@ -13,11 +13,12 @@
 
 use super::late::{self, LateFallback, StoredMessage};
 use super::prepare::{self, Prepared};
-use super::record::{HistoryEntry, MessageRecord};
+use super::record::{HistoryEntry, MessageRecord, cap_detail};
 use super::route::{self, Parcel, Routed};
 use super::send::provider_ref;
 use super::verifications::{self, Status};
 use crate::clock::rfc3339;
+use crate::phone::redact_numbers;
 use crate::state::AppState;
 use crate::store::{Millis, Ns, Write, to_json};
 
@@ -73,11 +74,12 @@ pub async fn run(state: &AppState, failed: MessageRecord, late: LateFallback, ca
             adapter: failed.adapter.clone(),
             detail: Some(format!("{reason}; no other channel accepted the code")),
         },
+        // Whatever went wrong is told without numbers (a phone) and within the cap.
         Err(why) => HistoryEntry {
             status: "failed".into(),
             at,
             adapter: failed.adapter.clone(),
-            detail: Some(format!("{reason}; {why}")),
+            detail: Some(cap_detail(&redact_numbers(&format!("{reason}; {why}")))),
         },
     };
     let sent = matches!(&routed, Ok((r, _)) if r.accepted.is_some());
