@@ -263,7 +263,7 @@ impl FakeWhatsApp {
             .iter()
             .filter(|(_, (to, _))| to == digits)
             .collect();
-        sent.sort_by_key(|(id, _)| id.rsplit('.').next().and_then(|n| n.parse::<u64>().ok()));
+        sent.sort_by_key(|(id, _)| id_number(id));
         sent.last().map(|(_, (_, code))| code.clone())
     }
 
@@ -274,7 +274,7 @@ impl FakeWhatsApp {
             .0
             .sent
             .keys()
-            .max_by_key(|id| id.rsplit('.').next().and_then(|n| n.parse::<u64>().ok()))
+            .max_by_key(|id| id_number(id))
             .cloned()
     }
 
@@ -297,5 +297,32 @@ impl FakeWhatsApp {
             error,
         );
         Some(SignedWebhook::sign(&self.account.app_secret, body))
+    }
+}
+
+/// The sequence number of an id the fake made (`wamid.FAKE12` → 12): ids are stored in a
+/// map, so "the last one" is the highest number.
+fn id_number(id: &str) -> u64 {
+    id.trim_start_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_message_is_the_one_accepted_last_not_any_of_them() {
+        let fake = FakeWhatsApp::start(FakeAccount::default());
+        {
+            let mut guard = fake.lock();
+            for n in 1..=12 {
+                let id = format!("wamid.FAKE{n}");
+                guard.0.sent.insert(id, ("79991234567".into(), format!("{n:04}")));
+            }
+        }
+        assert_eq!(fake.last_message_id().as_deref(), Some("wamid.FAKE12"));
+        assert_eq!(fake.last_code("+79991234567").as_deref(), Some("0012"));
     }
 }
