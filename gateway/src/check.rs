@@ -50,9 +50,15 @@ pub fn check_config(file: Option<&Path>) -> anyhow::Result<String> {
         cfg.verification.max_check_attempts,
         cfg.verification.max_sends,
         if cfg.verification.secret.is_some() {
-            "*** (configured)"
+            "*** (configured)".to_owned()
         } else {
-            "(generated and kept in the store)"
+            format!(
+                "(generated, in {}, mode 0600)",
+                cfg.store
+                    .data_dir
+                    .join(crate::secret::SECRET_FILE)
+                    .display()
+            )
         }
     );
     let _ = writeln!(out, "adapters_dir: {}", dir.display());
@@ -65,10 +71,13 @@ pub fn check_config(file: Option<&Path>) -> anyhow::Result<String> {
         })?;
         let _ = writeln!(
             out,
-            "adapter {}: {} (ABI {}) settings {}",
+            "adapter {}: {} (ABI {}){} settings {}",
             a.name,
             path.display(),
             info.abi_version,
+            a.fallback_after
+                .map(|d| format!(" fallback_after {}", humantime::format_duration(d)))
+                .unwrap_or_default(),
             redact(&a.settings)
         );
     }
@@ -93,6 +102,16 @@ pub fn check_config(file: Option<&Path>) -> anyhow::Result<String> {
         out,
         "default route: {}",
         cfg.routing.default_channels.join(" -> ")
+    );
+    let window = cfg.routing.late_fallback_window;
+    let _ = writeln!(
+        out,
+        "late fallback window: {}",
+        if window.is_zero() {
+            "off".to_owned()
+        } else {
+            humantime::format_duration(window).to_string()
+        }
     );
     if cfg.auth.api_keys.is_empty() {
         bail!(
@@ -163,5 +182,25 @@ mod tests {
             !r.contains("\"t\"") && !r.contains("\"X\"") && !r.contains(":1"),
             "{r}"
         );
+    }
+
+    #[test]
+    fn the_summary_says_where_the_generated_secret_is_and_the_late_fallback_window() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("gateway.toml");
+        let toml = format!(
+            "[store]\ndata_dir = {:?}\n[[auth.api_keys]]\nname = \"dev\"\nhash = \"sha256:{}\"\n[routing]\nlate_fallback_window = \"0s\"\n",
+            dir.path().join("data").display().to_string(),
+            "0".repeat(64)
+        );
+        std::fs::write(&file, toml).expect("write");
+        let text = check_config(Some(&file)).expect("valid");
+        let secret = dir.path().join("data").join(crate::secret::SECRET_FILE);
+        assert!(
+            text.contains(&format!("secret (generated, in {}", secret.display())),
+            "{text}"
+        );
+        assert!(!text.contains("kept in the store"), "{text}");
+        assert!(text.contains("late fallback window: off"), "{text}");
     }
 }

@@ -46,12 +46,13 @@ pub enum LoadError {
         found: u32,
     },
     /// The library's function table is unusable: rebuild the adapter.
-    #[error("adapter library {path} has an unusable function table: {source}")]
+    #[error("adapter library {path} has an unusable function table: {error}")]
     BadTable {
         /// The library path.
         path: PathBuf,
-        /// What is wrong with the table.
-        source: TableError,
+        /// What is wrong with the table (in the message, not a `source()`: `{:#}` chains
+        /// would print it twice).
+        error: TableError,
     },
     /// The `[[adapters]]` entry is invalid: fix the named field.
     #[error("adapter instance `{instance}`: {message}")]
@@ -75,13 +76,14 @@ pub enum LoadError {
         second: PathBuf,
     },
     /// The adapter refused its settings (or failed to start): fix the settings it names.
-    #[error("adapter instance `{instance}` ({path}) could not be created: {source}")]
+    #[error("adapter instance `{instance}` ({path}) could not be created: {error}")]
     Create {
         /// The instance name.
         instance: String,
         /// The library path.
         path: PathBuf,
-        /// The adapter's error.
-        source: AdapterError,
+        /// The adapter's error (in the message, not a `source()`: `{:#}` chains would
+        /// print it twice).
+        error: AdapterError,
     },
 }

@@ -93,8 +93,8 @@ pub(crate) fn open(path: &Path) -> Result<LibraryApi, LoadError> {
     let table = unsafe { entry() };
     // SAFETY: the version symbol matched, so the table honours this ABI's contract, and
     // the library is never unloaded.
-    unsafe { LibraryApi::from_raw(table) }.map_err(|source| LoadError::BadTable {
+    unsafe { LibraryApi::from_raw(table) }.map_err(|error| LoadError::BadTable {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }

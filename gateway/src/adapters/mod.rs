@@ -86,10 +86,10 @@ impl Adapters {
             };
             let mut inner = api
                 .create(config.settings.clone(), context)
-                .map_err(|source| LoadError::Create {
+                .map_err(|error| LoadError::Create {
                     instance: config.name.clone(),
                     path: path.clone(),
-                    source,
+                    error,
                 })?;
             if let Some(queue) = &ctx.reports {
                 inner.set_report_sink(queue.sink_for(&config.name));

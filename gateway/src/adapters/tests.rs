@@ -170,6 +170,21 @@ fn a_file_that_is_not_a_library_is_refused() {
 }
 
 #[test]
+fn a_refused_setting_is_said_once_in_the_start_up_error() {
+    // `gateway serve` prints start-up errors as an anyhow chain (`{:#}`): the adapter's
+    // reason must not be both in the message and its `source()`.
+    let reason = "secret refers to environment variable `TOKEN`, which is not set";
+    let err = LoadError::Create {
+        instance: "telegram".into(),
+        path: PathBuf::from("/lib/libadapter_telegram.so"),
+        error: AdapterError::config(reason),
+    };
+    let text = format!("{:#}", anyhow::Error::from(err).context("loading adapters"));
+    assert_eq!(text.matches(reason).count(), 1, "{text}");
+    assert!(text.contains("`telegram`"), "{text}");
+}
+
+#[test]
 fn the_registry_finds_by_name_and_refuses_duplicates() {
     let a: Arc<dyn AdapterInstance> = Arc::new(InProcess::new("a", Slow, DEFAULT_TIMEOUT));
     let b: Arc<dyn AdapterInstance> = Arc::new(InProcess::new("b", Slow, DEFAULT_TIMEOUT));

@@ -105,7 +105,7 @@ async fn help() -> HttpResponse {
         .content_type("text/plain; charset=utf-8")
         .body(format!(
             "POST /{{fake}}/{{switch}}\n  fake:   {}\n  switch: {}\n\
-             refuse|fail|slow|accept take ?phone=+E164 (default: every phone); slow takes ?ms=\n\
+             refuse|fail|slow|accept take ?phone=%2B79991234567 (E.164, + written %2B; default: every phone); slow takes ?ms=\n\
              report takes ?id= (default: the last accepted) &status= (default delivered) &error=\n",
             FAKES.join(" "),
             SWITCHES.join(" ")

@@ -270,12 +270,7 @@ impl FakeWhatsApp {
     /// The id of the message accepted last, if any.
     pub fn last_message_id(&self) -> Option<String> {
         let guard = self.lock();
-        guard
-            .0
-            .sent
-            .keys()
-            .max_by_key(|id| id_number(id))
-            .cloned()
+        guard.0.sent.keys().max_by_key(|id| id_number(id)).cloned()
     }
 
     /// A signed notification that accepted message `message_id` reached `status`
@@ -319,7 +314,10 @@ mod tests {
             let mut guard = fake.lock();
             for n in 1..=12 {
                 let id = format!("wamid.FAKE{n}");
-                guard.0.sent.insert(id, ("79991234567".into(), format!("{n:04}")));
+                guard
+                    .0
+                    .sent
+                    .insert(id, ("79991234567".into(), format!("{n:04}")));
             }
         }
         assert_eq!(fake.last_message_id().as_deref(), Some("wamid.FAKE12"));

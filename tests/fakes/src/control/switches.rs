@@ -28,7 +28,9 @@ pub(super) fn apply(
     {
         return Err((
             400,
-            format!("`phone` must be E.164 (+ and digits), got `{p}`"),
+            format!(
+                "`phone` must be E.164 (+ and digits, the + written %2B in a query: ?phone=%2B79991234567), got `{p}`"
+            ),
         ));
     }
     let delay = match query.get("ms") {
