@@ -82,7 +82,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ProblemIo<T> {
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
         ready!(this.poll_pending(cx))?;
-        let Some((start, replacement)) = library_answer(buf) else {
+        let Some((start, replacement, code)) = library_answer(buf) else {
             return Pin::new(&mut this.inner).poll_write(cx, buf);
         };
         if start > 0 {
@@ -90,6 +90,14 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ProblemIo<T> {
             // dispatcher calls again with the rest, which still ends with the head.
             return Pin::new(&mut this.inner).poll_write(cx, &buf[..start]);
         }
+        // actix-http logs these at ERROR (`stream error: request parse error`) though
+        // the client is at fault; this line says what the client was answered (the
+        // head itself is never logged: it may hold a key or a phone).
+        tracing::info!(
+            code = code.as_str(),
+            status = code.status().as_u16(),
+            "request head refused before routing, answered as problem+json"
+        );
         // The dispatcher's head counts as written; the problem goes in its place, now
         // or on the next write, flush or shutdown.
         this.pending = Some((replacement, 0));
@@ -111,8 +119,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ProblemIo<T> {
 }
 
 /// If `buf` ends with an empty-bodied `400`, `408` or `431` head (the dispatcher's own
-/// answers), where it starts and the problem+json answer to write instead.
-fn library_answer(buf: &[u8]) -> Option<(usize, Vec<u8>)> {
+/// answers), where it starts, the problem+json answer to write instead and its code.
+fn library_answer(buf: &[u8]) -> Option<(usize, Vec<u8>, ErrorCode)> {
     // Cheap first: every answer of ours ends with its body, not a blank line.
     if !buf.ends_with(b"\r\n\r\n") {
         return None;
@@ -171,7 +179,7 @@ fn library_answer(buf: &[u8]) -> Option<(usize, Vec<u8>)> {
     }
     out.push_str("\r\n");
     out.push_str(&body);
-    Some((start, out.into_bytes()))
+    Some((start, out.into_bytes(), error.code))
 }
 
 #[cfg(test)]
@@ -196,8 +204,9 @@ mod tests {
         ] {
             let head =
                 format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-            let (start, out) = library_answer(head.as_bytes()).unwrap();
+            let (start, out, logged) = library_answer(head.as_bytes()).unwrap();
             assert_eq!(start, 0);
+            assert_eq!(logged.as_str(), code);
             let (head, body) = split(&out);
             assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{head}");
             assert!(head.contains("content-type: application/problem+json"));
