@@ -14,7 +14,7 @@
 //! it happens once across replicas and restarts) or when the window closes.
 
 use super::prepare::Prepared;
-use super::record::MessageRecord;
+use super::record::{MessageRecord, MessageStatus};
 use crate::adapters::AdapterInstance;
 use crate::secret::ServerSecret;
 use crate::state::AppState;
@@ -102,8 +102,8 @@ impl StoredMessage {
     pub fn claim_silent(&mut self, now: Millis) -> Option<LateFallback> {
         let due = self.late_fallback.as_ref()?.silent_until?;
         let reached = matches!(
-            super::record::parse_status(&self.record.status),
-            Some(DeliveryStatus::Delivered | DeliveryStatus::Read)
+            self.record.status,
+            MessageStatus::Delivered | MessageStatus::Read
         );
         if now < due || reached {
             return None;
