@@ -15,7 +15,8 @@ pub use status::MessageStatus;
 /// One entry of a message's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HistoryEntry {
-    /// Status reached (`queued`, `sent`, `delivered`, …), or `failed` for a refused attempt.
+    /// Status reached (`queued`, `sent`, `delivered`, …), or `failed` for a late fallback
+    /// that sent nothing.
     pub status: MessageStatus,
     /// When (RFC 3339).
     pub at: String,

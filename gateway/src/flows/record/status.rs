@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Where a message stands (`status` of a record), or what one history entry recorded:
-/// a provider's status, or `failed` for an attempt no channel took.
+/// a provider's status, or `failed` for a late fallback that sent nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
@@ -20,7 +20,7 @@ pub enum MessageStatus {
     Delivered,
     /// Read by the recipient (chatbots).
     Read,
-    /// Failed permanently (or, in the history, an attempt that went nowhere).
+    /// Failed permanently (or, in the history, a late fallback that sent nothing).
     Failed,
     /// The network could not deliver it.
     Undelivered,
