@@ -251,20 +251,6 @@ fn stored_view(failed: &MessageRecord, adapter: &str) -> MessageRecord {
     }
 }
 
-/// Watches `late` of message `message_id`: revisited at its `fallback_after` moment
-/// and when it ends ([`due`]).
-pub fn watch(state: &AppState, late: &LateFallback, message_id: &str) {
-    let times = late.silent_until.into_iter().chain([late.ends()]);
-    for at in times {
-        if !state.late_fallbacks.push(at, message_id.to_owned()) {
-            tracing::debug!(
-                message_id,
-                "late-fallback watch full; the state stays until a report or the record's retention"
-            );
-        }
-    }
-}
-
 /// Revisits the watched messages now due: one whose accepting instance's
 /// `fallback_after` passed with nothing delivered falls back (the claim is the same
 /// atomic take as for a failure report); one whose state has no use left loses it, with

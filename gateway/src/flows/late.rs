@@ -206,5 +206,19 @@ pub fn open(secret: &ServerSecret, message_id: &str, sealed: &str) -> Option<Sea
     serde_json::from_slice(&plain).ok()
 }
 
+/// Watches `late` of message `message_id`: revisited at its `fallback_after` moment
+/// and when it ends (`fallback::due`).
+pub fn watch(state: &AppState, late: &LateFallback, message_id: &str) {
+    let times = late.silent_until.into_iter().chain([late.ends()]);
+    for at in times {
+        if !state.late_fallbacks.push(at, message_id.to_owned()) {
+            tracing::debug!(
+                message_id,
+                "late-fallback watch full; the state stays until a report or the record's retention"
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -156,7 +156,7 @@ pub async fn dispatch_with(
     state.store.put_all(items, now_ms).await?;
     if let Some(late) = late {
         // Revisited at `fallback_after` and when the state ends (`fallback::due`).
-        super::fallback::watch(state, &late, &record.id);
+        super::late::watch(state, &late, &record.id);
     }
     super::observe::sent(&state.metrics, &record, &prepared.rendered, channel);
     tracing::info!(
