@@ -122,3 +122,43 @@ pub fn allowed_methods(path: &str) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statuses_and_outcomes_of_a_message_are_enums_in_the_document() {
+        let doc = super::document();
+        let schemas = &doc["components"]["schemas"];
+        let values = |name: &str| -> Vec<String> {
+            let list = schemas[name]["enum"].as_array();
+            let list = list.unwrap_or_else(|| panic!("{name} is not an enum: {}", schemas[name]));
+            list.iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            values("MessageStatus"),
+            [
+                "queued",
+                "sent",
+                "delivered",
+                "read",
+                "failed",
+                "undelivered",
+                "expired"
+            ]
+        );
+        assert!(values("AttemptOutcome").contains(&"sent".to_owned()));
+        let refers = |schema: &str, field: &str, to: &str| {
+            let property = &schemas[schema]["properties"][field];
+            assert_eq!(
+                property["$ref"],
+                format!("#/components/schemas/{to}"),
+                "{schema}.{field}: {property}"
+            );
+        };
+        refers("MessageRecord", "status", "MessageStatus");
+        refers("HistoryEntry", "status", "MessageStatus");
+        refers("Attempt", "outcome", "AttemptOutcome");
+    }
+}

@@ -13,7 +13,7 @@
 
 use super::late::{self, LateFallback, StoredMessage};
 use super::prepare::{self, Prepared};
-use super::record::{HistoryEntry, MessageRecord, cap_detail};
+use super::record::{HistoryEntry, MessageRecord, MessageStatus, cap_detail};
 use super::route::{self, Parcel, Routed};
 use super::send::provider_ref;
 use super::verifications::{self, Status};
@@ -63,20 +63,20 @@ pub async fn run(state: &AppState, failed: MessageRecord, late: LateFallback, ca
             },
             _,
         )) => HistoryEntry {
-            status: result.status.as_str().to_owned(),
+            status: result.status.into(),
             at,
             adapter: adapter.name().to_owned(),
             detail: Some(reason),
         },
         Ok(_) => HistoryEntry {
-            status: "failed".into(),
+            status: MessageStatus::Failed,
             at,
             adapter: failed.adapter.clone(),
             detail: Some(format!("{reason}; no other channel accepted the code")),
         },
         // Whatever went wrong is told without numbers (a phone) and within the cap.
         Err(why) => HistoryEntry {
-            status: "failed".into(),
+            status: MessageStatus::Failed,
             at,
             adapter: failed.adapter.clone(),
             detail: Some(cap_detail(&redact_numbers(&format!("{reason}; {why}")))),
@@ -194,7 +194,7 @@ async fn store(
             r.attempts.extend(attempts.iter().cloned());
             if let Some(((adapter, result), prepared)) = accepted {
                 let rendered = &prepared.rendered;
-                r.status = result.status.as_str().to_owned();
+                r.status = result.status.into();
                 r.adapter = adapter.name().to_owned();
                 r.channel = route::channel_of(adapter.as_ref()).as_str().to_owned();
                 r.provider_message_id = result.provider_message_id.clone();
@@ -248,20 +248,6 @@ fn stored_view(failed: &MessageRecord, adapter: &str) -> MessageRecord {
     MessageRecord {
         adapter: adapter.to_owned(),
         ..failed.clone()
-    }
-}
-
-/// Watches `late` of message `message_id`: revisited at its `fallback_after` moment
-/// and when it ends ([`due`]).
-pub fn watch(state: &AppState, late: &LateFallback, message_id: &str) {
-    let times = late.silent_until.into_iter().chain([late.ends()]);
-    for at in times {
-        if !state.late_fallbacks.push(at, message_id.to_owned()) {
-            tracing::debug!(
-                message_id,
-                "late-fallback watch full; the state stays until a report or the record's retention"
-            );
-        }
     }
 }
 

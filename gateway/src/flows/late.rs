@@ -14,7 +14,7 @@
 //! it happens once across replicas and restarts) or when the window closes.
 
 use super::prepare::Prepared;
-use super::record::MessageRecord;
+use super::record::{MessageRecord, MessageStatus};
 use crate::adapters::AdapterInstance;
 use crate::secret::ServerSecret;
 use crate::state::AppState;
@@ -102,8 +102,8 @@ impl StoredMessage {
     pub fn claim_silent(&mut self, now: Millis) -> Option<LateFallback> {
         let due = self.late_fallback.as_ref()?.silent_until?;
         let reached = matches!(
-            super::record::parse_status(&self.record.status),
-            Some(DeliveryStatus::Delivered | DeliveryStatus::Read)
+            self.record.status,
+            MessageStatus::Delivered | MessageStatus::Read
         );
         if now < due || reached {
             return None;
@@ -204,6 +204,20 @@ pub fn seal(secret: &ServerSecret, message_id: &str, phone: &str, code: &str) ->
 pub fn open(secret: &ServerSecret, message_id: &str, sealed: &str) -> Option<Sealed> {
     let plain = vault(secret).open(sealed, message_id.as_bytes()).ok()?;
     serde_json::from_slice(&plain).ok()
+}
+
+/// Watches `late` of message `message_id`: revisited at its `fallback_after` moment
+/// and when it ends (`fallback::due`).
+pub fn watch(state: &AppState, late: &LateFallback, message_id: &str) {
+    let times = late.silent_until.into_iter().chain([late.ends()]);
+    for at in times {
+        if !state.late_fallbacks.push(at, message_id.to_owned()) {
+            tracing::debug!(
+                message_id,
+                "late-fallback watch full; the state stays until a report or the record's retention"
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,11 +9,15 @@ use gateway_sdk::{AdapterError, DeliveryStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+mod status;
+pub use status::MessageStatus;
+
 /// One entry of a message's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HistoryEntry {
-    /// Status reached (`queued`, `sent`, `delivered`, …), or `failed` for a refused attempt.
-    pub status: String,
+    /// Status reached (`queued`, `sent`, `delivered`, …), or `failed` for a late fallback
+    /// that sent nothing.
+    pub status: MessageStatus,
     /// When (RFC 3339).
     pub at: String,
     /// Adapter instance involved.
@@ -104,7 +108,7 @@ pub struct MessageRecord {
     /// `msg_…`.
     pub id: String,
     /// Current delivery status.
-    pub status: String,
+    pub status: MessageStatus,
     /// Adapter instance that accepted it.
     pub adapter: String,
     /// Its channel (`sms`, `telegram`, `whatsapp`).
@@ -176,22 +180,21 @@ impl MessageRecord {
         at: time::OffsetDateTime,
         detail: Option<String>,
     ) -> bool {
-        let name = status.as_str();
+        let status = MessageStatus::from(status);
         let reported = self.history.iter().skip(1);
         if reported
             .clone()
-            .any(|h| h.status == name && h.adapter == adapter)
+            .any(|h| h.status == status && h.adapter == adapter)
         {
             return false;
         }
         // Only the channel the message was last accepted on moves its status: after a
         // late fallback, the earlier channel's reports land in the history only.
-        let current = parse_status(&self.status);
-        if adapter == self.adapter && current.is_none_or(|c| status.rank() >= c.rank()) {
-            self.status = name.to_owned();
+        if adapter == self.adapter && status.rank() >= self.status.rank() {
+            self.status = status;
         }
         self.push_history(HistoryEntry {
-            status: name.to_owned(),
+            status,
             at: rfc3339(at),
             adapter: adapter.to_owned(),
             detail: detail.as_deref().map(cap_detail),
@@ -210,11 +213,6 @@ impl MessageRecord {
     }
 }
 
-/// Parses a stored status name.
-pub fn parse_status(s: &str) -> Option<DeliveryStatus> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
-}
-
 /// A fresh id with a readable prefix (`msg_01J…`).
 pub fn new_id(prefix: &str) -> String {
     format!(
@@ -230,7 +228,7 @@ mod tests {
     fn record() -> MessageRecord {
         MessageRecord {
             id: "msg_1".into(),
-            status: "sent".into(),
+            status: MessageStatus::Sent,
             adapter: "sms".into(),
             channel: "sms".into(),
             operator: "default".into(),
@@ -255,7 +253,7 @@ mod tests {
     fn status_only_moves_forward_but_history_keeps_every_new_report() {
         let mut r = record();
         r.history.push(HistoryEntry {
-            status: "sent".into(),
+            status: MessageStatus::Sent,
             at: r.created_at.clone(),
             adapter: "sms".into(),
             detail: None,
@@ -263,13 +261,13 @@ mod tests {
         let t = time::macros::datetime!(2026-01-01 00:00:05 UTC);
         assert!(r.apply("sms", DeliveryStatus::Delivered, t, None));
         assert!(r.apply("sms", DeliveryStatus::Sent, t, None));
-        assert_eq!(r.status, "delivered");
+        assert_eq!(r.status, MessageStatus::Delivered);
         assert_eq!(
             r.history.len(),
             3,
             "a report of the accepted status is news"
         );
-        assert_eq!(r.history[2].status, "sent");
+        assert_eq!(r.history[2].status, MessageStatus::Sent);
         assert!(new_id("msg").starts_with("msg_"));
     }
 
@@ -278,7 +276,7 @@ mod tests {
         let mut r = record();
         let t = time::macros::datetime!(2026-01-01 00:00:05 UTC);
         r.history.push(HistoryEntry {
-            status: "sent".into(),
+            status: MessageStatus::Sent,
             at: r.created_at.clone(),
             adapter: "sms".into(),
             detail: None,
@@ -299,7 +297,7 @@ mod tests {
         let mut r = record();
         let t = time::macros::datetime!(2026-01-01 00:00:05 UTC);
         r.history.push(HistoryEntry {
-            status: "queued".into(),
+            status: MessageStatus::Queued,
             at: r.created_at.clone(),
             adapter: "sms".into(),
             detail: None,
@@ -316,7 +314,8 @@ mod tests {
         }
         assert_eq!(r.history.len(), MAX_HISTORY);
         assert_eq!(
-            r.history[0].status, "queued",
+            r.history[0].status,
+            MessageStatus::Queued,
             "the accepted send stays first"
         );
         assert_eq!(

@@ -98,7 +98,7 @@ pub async fn dispatch_with(
     let channel = route::channel_of(adapter.as_ref());
     let record = MessageRecord {
         id: message_id,
-        status: result.status.as_str().to_owned(),
+        status: result.status.into(),
         adapter: adapter.name().to_owned(),
         channel: channel.as_str().to_owned(),
         operator: rendered.operator.clone(),
@@ -114,7 +114,7 @@ pub async fn dispatch_with(
         verification_id: input.verification_id.map(str::to_owned),
         attempts,
         history: vec![HistoryEntry {
-            status: result.status.as_str().to_owned(),
+            status: result.status.into(),
             at: rfc3339(now),
             adapter: adapter.name().to_owned(),
             detail: None,
@@ -156,7 +156,7 @@ pub async fn dispatch_with(
     state.store.put_all(items, now_ms).await?;
     if let Some(late) = late {
         // Revisited at `fallback_after` and when the state ends (`fallback::due`).
-        super::fallback::watch(state, &late, &record.id);
+        super::late::watch(state, &late, &record.id);
     }
     super::observe::sent(&state.metrics, &record, &prepared.rendered, channel);
     tracing::info!(

@@ -1,5 +1,5 @@
 use super::*;
-use gateway_sdk::DeliveryStatus::*;
+use gateway_sdk::DeliveryStatus::{self, *};
 
 fn stored(adapter: &str, late: Option<LateFallback>) -> StoredMessage {
     let record: MessageRecord = serde_json::from_value(serde_json::json!({
@@ -86,24 +86,24 @@ fn the_stored_state_stays_out_of_the_api_record_and_the_seal_is_bound() {
 
 #[test]
 fn fallback_after_claims_when_nothing_was_delivered_by_then() {
-    let silent = |status: &str| {
+    let silent = |status: DeliveryStatus| {
         let mut m = stored("whatsapp", window(None));
         m.late_fallback.as_mut().unwrap().silent_until = Some(301_000);
         m.record.status = status.into();
         m
     };
-    let mut m = silent("sent");
+    let mut m = silent(Sent);
     assert_eq!(m.late_fallback.as_ref().unwrap().ends(), 301_000);
     assert_eq!(m.claim_silent(300_999), None);
     // A failure after the failure window (121 s) claims nothing, and keeps the state.
     assert_eq!(m.claim("whatsapp", Failed, 200_000), None);
     assert!(!m.expire(300_999));
-    m.record.status = "failed".into();
+    m.record.status = Failed.into();
     assert!(m.claim_silent(301_000).is_some(), "failed is not delivered");
     assert_eq!(m.claim_silent(301_000), None, "once");
-    for reached in ["delivered", "read"] {
+    for reached in [Delivered, Read] {
         let mut m = silent(reached);
-        assert_eq!(m.claim_silent(400_000), None, "{reached}");
+        assert_eq!(m.claim_silent(400_000), None, "{reached:?}");
         assert!(m.expire(400_000));
     }
     // Without fallback_after nothing is claimed for silence.
