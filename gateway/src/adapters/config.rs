@@ -159,6 +159,14 @@ impl AdapterInstanceConfig {
         {
             return Err("`throughput.per_second` and `throughput.burst` must be at least 1".into());
         }
+        if self.fallback_after.is_some_and(|d| d.is_zero()) {
+            // Zero would send every message through the next channel as well, within a
+            // second: surely not what was meant.
+            return Err(
+                "`fallback_after` must be greater than zero (e.g. \"5m\"); leave it out to fall back only on a reported failure"
+                    .into(),
+            );
+        }
         Ok(())
     }
 }

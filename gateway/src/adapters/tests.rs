@@ -119,6 +119,15 @@ fn validation_names_the_field() {
         burst: 1,
     });
     assert!(c.validate().expect_err("zero rate").contains("per_second"));
+    c.throughput = None;
+    c.fallback_after = Some(Duration::ZERO);
+    assert!(
+        c.validate()
+            .expect_err("zero fallback_after")
+            .contains("`fallback_after`")
+    );
+    c.fallback_after = Some(Duration::from_secs(300));
+    assert_eq!(c.validate(), Ok(()));
 }
 
 #[test]
