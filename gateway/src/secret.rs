@@ -16,6 +16,10 @@
 //! fingerprint (an HMAC of the secret) is stored, so instances sharing one store notice
 //! that they hold different secrets instead of refusing each other's codes.
 
+mod keys;
+
+pub use keys::{LEGACY_QUOTA_PREFIX, QuotaKind, StoreKeys, hash_legacy_keys};
+
 use crate::store::{Ns, Store, StoreError};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -121,6 +125,8 @@ fn read_or_create(path: &Path, legacy: Option<&str>) -> Result<Vec<u8>, SecretEr
 pub struct ServerSecret {
     /// The root secret; everything else is derived with domain-separated HMACs.
     key: Vec<u8>,
+    /// Hashes store keys that would name a person (derived once, see `keys.rs`).
+    store_keys: StoreKeys,
 }
 
 impl std::fmt::Debug for ServerSecret {
@@ -132,7 +138,14 @@ impl std::fmt::Debug for ServerSecret {
 impl ServerSecret {
     /// Wraps configured key material.
     pub fn new(key: impl Into<Vec<u8>>) -> Self {
-        Self { key: key.into() }
+        let key = key.into();
+        let store_keys = StoreKeys::new(&mac_with(&key, &[b"store-key-hash-key"]));
+        Self { key, store_keys }
+    }
+
+    /// Hashes the store keys that would otherwise hold a phone or a client IP.
+    pub fn store_keys(&self) -> &StoreKeys {
+        &self.store_keys
     }
 
     /// The configured secret, or the generated one in `<data_dir>/server-secret`
@@ -180,12 +193,7 @@ impl ServerSecret {
     }
 
     fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
-        for p in parts {
-            mac.update(&(p.len() as u64).to_be_bytes());
-            mac.update(p);
-        }
-        mac.finalize().into_bytes().into()
+        mac_with(&self.key, parts)
     }
 
     /// The code of a verification with this salt: `digits` decimal digits.
@@ -219,12 +227,27 @@ impl ServerSecret {
         self.mac(&[b"late-fallback-seal-key"])
     }
 
+    /// The key a verification's phone is sealed under in its stored record.
+    pub fn phone_seal_key(&self) -> [u8; 32] {
+        self.mac(&[b"verification-phone-seal-key"])
+    }
+
     /// The key idempotency fingerprints are made with (so they reveal nothing).
     pub fn fingerprint(&self, parts: &[&[u8]]) -> String {
         let mut all: Vec<&[u8]> = vec![b"idempotency"];
         all.extend_from_slice(parts);
         hex::encode(self.mac(&all))
     }
+}
+
+/// HMAC-SHA256 under `key` of the length-prefixed `parts` (domain separation).
+fn mac_with(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
+    for p in parts {
+        mac.update(&(p.len() as u64).to_be_bytes());
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().into()
 }
 
 /// Fresh random bytes from the OS CSPRNG.

@@ -167,6 +167,9 @@ pub async fn state_with_kinds(
     )
     .await
     .context("loading the server secret")?;
+    crate::secret::hash_legacy_keys(store.as_ref(), secret.store_keys())
+        .await
+        .context("moving quota counters and pending verifications to hashed keys")?;
     let metrics = Metrics::new(env!("CARGO_PKG_VERSION"), gateway_sdk::abi::ABI_VERSION);
     for a in adapters.iter() {
         metrics.set_adapter_up(a.name(), true);

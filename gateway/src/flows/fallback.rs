@@ -154,7 +154,9 @@ async fn recover(
         let salt = hex::decode(&v.salt).map_err(|_| "the verification is unreadable")?;
         return Ok(Recovered {
             code: state.secret.derive_code(&salt, v.code_length),
-            phone: v.phone,
+            phone: v
+                .phone_e164(&state.secret)
+                .ok_or("the verification's phone does not open (another server secret?)")?,
             code_ttl_secs: secs(v.expires_at - now),
         });
     }

@@ -57,13 +57,19 @@ pub async fn dispatch_with(
         location_id: &prepared.location.location_id,
     };
     let admitted_at = state.now_ms();
-    if let Err(rejection) = state
+    let admitted = match state
         .limits
-        .admit_send(state.store.as_ref(), &subject, admitted_at)
+        .admit_send(
+            state.store.as_ref(),
+            state.secret.store_keys(),
+            &subject,
+            admitted_at,
+        )
         .await?
     {
-        return Err(state.reject(rejection));
-    }
+        Ok(admitted) => admitted,
+        Err(rejection) => return Err(state.reject(rejection)),
+    };
     let message_id = new_id("msg");
     let parcel = Parcel {
         message_id: &message_id,
@@ -82,7 +88,12 @@ pub async fn dispatch_with(
         // so a retry meets the providers again, not a cooldown for a code never sent.
         let refunded = state
             .limits
-            .refund_send(state.store.as_ref(), &subject, admitted_at)
+            .refund_send(
+                state.store.as_ref(),
+                &admitted,
+                subject.location_id,
+                admitted_at,
+            )
             .await;
         let mut wait_ms = retry_after_ms;
         if let Err(e) = refunded {

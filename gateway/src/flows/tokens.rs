@@ -154,6 +154,10 @@ pub async fn introspect(state: &AppState, q: Introspect<'_>) -> Result<Value, Ap
         tracing::warn!(verification = %claims.vid, "a validly signed token names no approved verification");
         return Ok(inactive("invalid"));
     };
+    let Some(phone) = verification.phone_e164(&state.secret) else {
+        tracing::error!(verification = %claims.vid, "the approved verification's phone does not open under this server secret");
+        return Ok(inactive("invalid"));
+    };
     if let Some(p) = q.purpose
         && p != claims.purpose
     {
@@ -193,7 +197,7 @@ pub async fn introspect(state: &AppState, q: Introspect<'_>) -> Result<Value, Ap
     Ok(json!({
         "active": true,
         "location_id": claims.loc,
-        "phone": verification.phone,
+        "phone": phone,
         "purpose": claims.purpose,
         "verification_id": claims.vid,
         "confirmed_at": ts(claims.iat),

@@ -17,7 +17,7 @@ mod throughput;
 pub use config::{
     LimitsConfig, LimitsConfigError, OperatorThroughput, PrefixLimit, ThroughputScope,
 };
-pub use quota::SendSubject;
+pub use quota::{Admitted, SendSubject};
 pub use rejection::{LimitRejection, secs_ceil};
 pub use throughput::Throttled;
 

@@ -7,6 +7,7 @@ use super::Limits;
 use super::rejection::{LimitRejection, secs_ceil};
 use crate::error::ErrorCode;
 use crate::metrics::LimitKind;
+use crate::secret::{QuotaKind, StoreKeys};
 use crate::store::{Millis, QuotaCheck, Store, StoreError};
 use std::net::IpAddr;
 
@@ -37,6 +38,14 @@ impl std::fmt::Debug for SendSubject<'_> {
             .field("location_id", &self.location_id)
             .finish()
     }
+}
+
+/// What [`Limits::admit_send`] counted, to give back with [`Limits::refund_send`]
+/// without hashing the keys again.
+#[derive(Debug)]
+pub struct Admitted {
+    /// The checks counted (none for a test number).
+    checks: Vec<QuotaCheck>,
 }
 
 /// Which limit a [`QuotaCheck`] stands for, to explain a denial.
@@ -88,8 +97,14 @@ impl Limits {
             .map(|p| (p.prefix.as_str(), p.per_hour))
     }
 
-    /// The checks for one send, in the order a denial is reported.
-    fn checks<'a>(&'a self, s: &SendSubject<'_>) -> Vec<(QuotaCheck, Reason<'a>)> {
+    /// The checks for one send, in the order a denial is reported. Their keys are
+    /// keyed hashes (`q:phone:…`, see `secret/keys.rs`), each computed once, here on
+    /// the request's thread: the store never sees a phone or an IP.
+    fn checks<'a>(
+        &'a self,
+        keys: &StoreKeys,
+        s: &SendSubject<'_>,
+    ) -> Vec<(QuotaCheck, Reason<'a>)> {
         let c = &self.cfg;
         let phone = s.phone_e164;
         let check = |key: String, window_ms: i64, limit: u32| QuotaCheck {
@@ -100,7 +115,7 @@ impl Limits {
         let cooldown_ms = i64::try_from(c.resend_cooldown.as_millis()).unwrap_or(i64::MAX);
         // The cooldown and the hourly and daily budgets count the same events (sends to
         // this phone), so they share one key: one event row per send instead of three.
-        let phone_key = format!("limits:phone:{phone}");
+        let phone_key = keys.quota(QuotaKind::Phone, phone);
         let mut out = vec![
             (check(phone_key.clone(), cooldown_ms, 1), Reason::Cooldown),
             (
@@ -112,7 +127,7 @@ impl Limits {
         if let Some(ip) = s.client_ip {
             out.push((
                 check(
-                    format!("limits:ip_hour:{}", ip_key(ip)),
+                    keys.quota(QuotaKind::Ip, &ip_key(ip)),
                     HOUR_MS,
                     c.ip_per_hour,
                 ),
@@ -121,7 +136,7 @@ impl Limits {
             if let Some(net) = ipv6_48_key(ip) {
                 out.push((
                     check(
-                        format!("limits:ip48_hour:{net}"),
+                        keys.quota(QuotaKind::Ip48, &net),
                         HOUR_MS,
                         c.ipv6_48_per_hour,
                     ),
@@ -131,7 +146,7 @@ impl Limits {
         }
         out.push((
             check(
-                format!("limits:location_minute:{}", s.location_id),
+                keys.quota(QuotaKind::Location, s.location_id),
                 MINUTE_MS,
                 c.location_per_minute,
             ),
@@ -139,7 +154,7 @@ impl Limits {
         ));
         if let Some((prefix, per_hour)) = self.risky_prefix(phone) {
             out.push((
-                check(format!("limits:prefix_hour:{prefix}"), HOUR_MS, per_hour),
+                check(keys.quota(QuotaKind::Prefix, prefix), HOUR_MS, per_hour),
                 Reason::Prefix(prefix),
             ));
         }
@@ -149,24 +164,26 @@ impl Limits {
     /// Quotas for one send: resend cooldown per phone, phone/hour, phone/day, client
     /// IP/hour (if given), location/minute, risky prefix/hour (if the phone matches
     /// one). Test numbers bypass all quotas. All-or-nothing via
-    /// [`Store::quota_acquire`]: on `Ok(Err(_))` nothing was counted.
+    /// [`Store::quota_acquire`]: on `Ok(Err(_))` nothing was counted. `keys` hash the
+    /// counters' keys (the server secret's [`StoreKeys`]).
     pub async fn admit_send(
         &self,
         store: &dyn Store,
+        keys: &StoreKeys,
         subject: &SendSubject<'_>,
         now: Millis,
-    ) -> Result<Result<(), LimitRejection>, StoreError> {
+    ) -> Result<Result<Admitted, LimitRejection>, StoreError> {
         if self.is_test_number(subject.phone_e164) {
             tracing::debug!(
                 location = subject.location_id,
                 "test number: quotas bypassed"
             );
-            return Ok(Ok(()));
+            return Ok(Ok(Admitted { checks: Vec::new() }));
         }
-        let checks = self.checks(subject);
+        let checks = self.checks(keys, subject);
         let quota: Vec<QuotaCheck> = checks.iter().map(|(c, _)| c.clone()).collect();
         let denied = match store.quota_acquire(&quota, now).await? {
-            Ok(()) => return Ok(Ok(())),
+            Ok(()) => return Ok(Ok(Admitted { checks: quota })),
             Err(denied) => denied,
         };
         let Some((check, reason)) = checks.get(denied.index) else {
@@ -186,21 +203,21 @@ impl Limits {
         Ok(Err(rejection))
     }
 
-    /// Gives back what [`Limits::admit_send`] counted at `admitted_at` for `subject`
-    /// (a send no provider accepted). Test numbers counted nothing.
+    /// Gives back what [`Limits::admit_send`] counted at `admitted_at` (a send no
+    /// provider accepted). Test numbers counted nothing.
     pub async fn refund_send(
         &self,
         store: &dyn Store,
-        subject: &SendSubject<'_>,
+        admitted: &Admitted,
+        location_id: &str,
         admitted_at: Millis,
     ) -> Result<(), StoreError> {
-        if self.is_test_number(subject.phone_e164) {
+        if admitted.checks.is_empty() {
             return Ok(());
         }
-        let quota: Vec<QuotaCheck> = self.checks(subject).into_iter().map(|(c, _)| c).collect();
-        store.quota_release(&quota, admitted_at).await?;
+        store.quota_release(&admitted.checks, admitted_at).await?;
         tracing::info!(
-            location = subject.location_id,
+            location = location_id,
             "no provider accepted the send: its quota was given back"
         );
         Ok(())

@@ -42,7 +42,12 @@ async fn admit(
     subj: SendSubject<'_>,
     now: Millis,
 ) -> Result<(), LimitRejection> {
-    let result = l.admit_send(s, &subj, now).await.expect("store works");
+    let keys = crate::secret::ServerSecret::new(b"limits test secret".to_vec());
+    let result = l
+        .admit_send(s, keys.store_keys(), &subj, now)
+        .await
+        .expect("store works")
+        .map(|_| ());
     if let Err(r) = &result {
         assert!(
             !r.detail.contains(subj.phone_e164),

@@ -298,6 +298,29 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Removes expired values and quota events; returns how many rows went.
     async fn prune(&self, now: Millis) -> Result<u64, StoreError>;
+
+    /// Moves what an earlier version stored under clear keys to the keys `rename`
+    /// gives (`None`: leave the key alone): with [`Rekey::Quotas`], quota counters
+    /// whose key starts with the prefix; with [`Rekey::Values`], the keys of a
+    /// namespace. A counter moved onto one that exists is merged with it (the events
+    /// of both count); a value moved onto a key that holds one is dropped (the newer
+    /// stays). Each key moves atomically; running it again, or from several instances
+    /// at once, moves nothing twice. Returns how many keys moved. `rename` runs on the
+    /// caller's thread.
+    async fn rekey(&self, what: Rekey<'_>, rename: Rename<'_>) -> Result<u64, StoreError>;
+}
+
+/// How [`Store::rekey`] renames a key (`None`: leave it). An alias, so that the
+/// `&str` it takes stays any lifetime through `async_trait`.
+pub type Rename<'a> = &'a (dyn Fn(&str) -> Option<String> + Send + Sync + 'a);
+
+/// What [`Store::rekey`] moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rekey<'a> {
+    /// Quota counters whose key starts with this prefix.
+    Quotas(&'a str),
+    /// The values of this namespace.
+    Values(Ns),
 }
 
 impl dyn Store + '_ {

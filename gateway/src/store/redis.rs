@@ -39,6 +39,7 @@
 
 mod config;
 mod conn;
+mod rekey;
 mod scripts;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -46,8 +47,8 @@ pub(crate) mod testing;
 pub use config::{RedisConfig, StoreBackend};
 
 use super::{
-    Decision, Millis, Ns, OwnedUpdateFn, PutItem, QuotaCheck, QuotaDenied, Seen, Store, StoreError,
-    UpdateFn, Write,
+    Decision, Millis, Ns, OwnedUpdateFn, PutItem, QuotaCheck, QuotaDenied, Rekey, Rename, Seen,
+    Store, StoreError, UpdateFn, Write,
 };
 use async_trait::async_trait;
 use conn::{Conn, Pool, store_error};
@@ -408,6 +409,10 @@ impl Store for RedisStore {
             .arg(EXPIRY_GRACE_MS);
         let wait: i64 = self.script(inv).await?;
         Ok(if wait == 0 { Ok(()) } else { Err(wait) })
+    }
+
+    async fn rekey(&self, what: Rekey<'_>, rename: Rename<'_>) -> Result<u64, StoreError> {
+        rekey::rekey(self, what, rename).await
     }
 
     async fn prune(&self, _now: Millis) -> Result<u64, StoreError> {

@@ -6,8 +6,8 @@
 //! numbered migrations tracked in `PRAGMA user_version`.
 
 use super::{
-    Millis, Ns, OwnedUpdateFn, PutItem, QuotaCheck, QuotaDenied, Seen, Store, StoreError, UpdateFn,
-    Write,
+    Millis, Ns, OwnedUpdateFn, PutItem, QuotaCheck, QuotaDenied, Rekey, Rename, Seen, Store,
+    StoreError, UpdateFn, Write,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod quota;
+mod rekey;
 mod writer;
 
 /// Numbered schema migrations; index + 1 is the `user_version` after applying it.
@@ -346,6 +347,10 @@ impl Store for SqliteStore {
     async fn quota_release(&self, checks: &[QuotaCheck], at: Millis) -> Result<(), StoreError> {
         let checks = checks.to_vec();
         self.with(move |c| quota::release(c, &checks, at)).await
+    }
+
+    async fn rekey(&self, what: Rekey<'_>, rename: Rename<'_>) -> Result<u64, StoreError> {
+        rekey::rekey(self, what, rename).await
     }
 
     async fn prune(&self, now: Millis) -> Result<u64, StoreError> {

@@ -30,7 +30,8 @@ macro_rules! all_cases {
             concurrent_quota_acquires_grant_exactly_the_limit,
             concurrent_update_owned_decides_once,
             expiry_follows_the_callers_clock_everywhere,
-            quota_release_gives_back_one_event_and_never_more
+            quota_release_gives_back_one_event_and_never_more,
+            rekey_moves_quotas_and_values_once_merging_counters
         );
     };
 }

@@ -36,10 +36,12 @@ pub async fn cancel(state: &AppState, id: &str) -> Result<(), ApiError> {
     let v = found.ok_or_else(|| {
         not_found("No pending verification has this id; there is nothing to cancel.")
     })?;
-    state
-        .store
-        .delete(Ns::PendingVerification, &v.pending_key(), now)
-        .await?;
+    if let Some(pkey) = v.pending_key(&state.secret) {
+        state
+            .store
+            .delete(Ns::PendingVerification, &pkey, now)
+            .await?;
+    }
     state
         .metrics
         .record_verification(v.purpose.into(), VerificationOutcome::Cancelled);

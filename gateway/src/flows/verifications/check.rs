@@ -107,8 +107,8 @@ pub async fn check(state: &AppState, id: &str, code: &str) -> Result<Value, ApiE
     let token_expires = token_expiry(state, now) * 1000;
     let decide = move |cur: Option<&str>| {
         let (outcome, write, ended) = decide_check(cur, &secret, &code, now, token_expires);
-        let also_delete = match ended {
-            Some(v) => vec![(Ns::PendingVerification, v.pending_key())],
+        let also_delete = match ended.and_then(|v| v.pending_key(&secret)) {
+            Some(pkey) => vec![(Ns::PendingVerification, pkey)],
             None => Vec::new(),
         };
         (Decision { write, also_delete }, outcome)
@@ -218,7 +218,7 @@ pub async fn check_by_subject(
 ) -> Result<Value, ApiError> {
     let location = state.location(location_id).await?;
     let phone = prepare::parse_phone(phone, location.country.as_deref())?;
-    let pkey = pending_key(&location.location_id, &phone.e164, purpose);
+    let pkey = pending_key(&state.secret, &location.location_id, &phone.e164, purpose);
     match state
         .store
         .get(Ns::PendingVerification, &pkey, state.now_ms())

@@ -5,8 +5,10 @@ use crate::error::{ApiError, ErrorCode};
 use crate::flows::Purpose;
 use crate::flows::record::MessageRecord;
 use crate::metrics::VerificationOutcome;
+use crate::secret::ServerSecret;
 use crate::state::AppState;
 use crate::store::{Millis, Ns, Write, get_json, to_json};
+use crate::vault::Vault;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -50,7 +52,11 @@ pub struct Verification {
     pub id: String,
     /// Location id.
     pub location_id: String,
-    /// Recipient, E.164 (kept to re-send and to match checks; never returned in full).
+    /// Recipient, sealed ([`crate::vault`] under the server secret's
+    /// [`ServerSecret::phone_seal_key`], bound to the id): kept to re-send and for token
+    /// introspection, never stored or shown in full. A record an earlier version wrote
+    /// holds it in clear (E.164, starting with `+`); both read with
+    /// [`Verification::phone_e164`].
     pub phone: String,
     /// What the code is for.
     pub purpose: Purpose,
@@ -103,19 +109,57 @@ impl Verification {
         self.status == Status::Pending && now >= self.expires_at
     }
 
-    /// The key of its "one pending verification per location, phone and purpose" slot.
-    pub(super) fn pending_key(&self) -> String {
-        pending_key(&self.location_id, &self.phone, self.purpose)
+    /// The recipient in E.164: opened from its sealed form, or as an earlier version
+    /// stored it. `None` if it does not open (the server secret changed).
+    pub fn phone_e164(&self, secret: &ServerSecret) -> Option<String> {
+        if self.phone.starts_with('+') {
+            return Some(self.phone.clone());
+        }
+        let plain = phone_vault(secret)
+            .open(&self.phone, self.id.as_bytes())
+            .ok()?;
+        String::from_utf8(plain).ok()
     }
+
+    /// The recipient masked for display (`+7999***4567`).
+    pub fn phone_masked(&self, secret: &ServerSecret) -> String {
+        self.phone_e164(secret)
+            .map_or_else(|| "***".to_owned(), |p| crate::phone::mask(&p))
+    }
+
+    /// The key of its "one pending verification per location, phone and purpose" slot
+    /// (`None` when the phone does not open: there is no slot to find then).
+    pub(super) fn pending_key(&self, secret: &ServerSecret) -> Option<String> {
+        let phone = self.phone_e164(secret)?;
+        Some(pending_key(secret, &self.location_id, &phone, self.purpose))
+    }
+}
+
+/// The vault verification phones are sealed in: one key, derived from the server secret.
+fn phone_vault(secret: &ServerSecret) -> Vault {
+    Vault::new(&[secret.phone_seal_key().to_vec()]).expect("a 32-byte key makes a vault")
+}
+
+/// The stored form of a verification's phone: sealed, bound to the verification id.
+pub(super) fn seal_phone(secret: &ServerSecret, verification_id: &str, e164: &str) -> String {
+    phone_vault(secret).seal(e164.as_bytes(), verification_id.as_bytes())
 }
 
 /// How long a finished or expired verification is still remembered (so a late check
 /// gets `410`/`429` instead of `404`).
 pub(super) const KEEP_AFTER_EXPIRY_MS: i64 = 3_600_000;
 
-/// The pending slot's key for a location, phone and purpose.
-pub(super) fn pending_key(location_id: &str, phone: &str, purpose: Purpose) -> String {
-    format!("{location_id}:{phone}:{}", purpose.as_str())
+/// The pending slot's key for a location, phone and purpose: a keyed hash
+/// (`pv:…`, see `secret/keys.rs`), so the store holds no phone.
+pub(super) fn pending_key(
+    secret: &ServerSecret,
+    location_id: &str,
+    phone: &str,
+    purpose: Purpose,
+) -> String {
+    secret
+        .store_keys()
+        .pending(location_id, phone, purpose.as_str())
 }
 
 pub(super) fn not_found(detail: &str) -> ApiError {
@@ -135,7 +179,7 @@ pub fn view(state: &AppState, v: &Verification, message: Option<&MessageRecord>)
         "id": v.id,
         "status": status.as_str(),
         "location_id": v.location_id,
-        "phone": crate::phone::mask(&v.phone),
+        "phone": v.phone_masked(&state.secret),
         "purpose": v.purpose,
         "channel": v.channel,
         "adapter": v.adapter,
@@ -204,6 +248,39 @@ pub(super) fn count_expired(state: &AppState, purpose: Purpose) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_phone_is_stored_sealed_and_a_clear_one_from_before_still_reads() {
+        let secret = ServerSecret::new(b"model test secret".to_vec());
+        let sealed = seal_phone(&secret, "ver_1", "+79991234567");
+        assert!(!sealed.contains("9991234567"), "{sealed}");
+        let stored = json!({
+            "id": "ver_1", "location_id": "42", "phone": sealed, "purpose": "login",
+            "status": "pending", "salt": "00", "code_length": 6, "code_hash": "h",
+            "attempts_left": 5, "sends": 1, "created_at": 0, "expires_at": 1,
+            "last_sent_at": 0, "adapter": "a", "channel": "sms", "message_id": "msg_1"
+        });
+        let v: Verification = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(v.phone_e164(&secret).as_deref(), Some("+79991234567"));
+        assert_eq!(v.phone_masked(&secret), "+7999***4567");
+        assert_eq!(
+            v.pending_key(&secret),
+            Some(pending_key(&secret, "42", "+79991234567", Purpose::Login))
+        );
+        // Copied onto another record, or under another secret, it does not open.
+        let mut moved = v.clone();
+        moved.id = "ver_2".into();
+        assert_eq!(moved.phone_e164(&secret), None);
+        let other = ServerSecret::new(b"another secret".to_vec());
+        assert_eq!(v.phone_e164(&other), None);
+        assert_eq!(v.phone_masked(&other), "***");
+        // A record an earlier version wrote holds the phone in clear: still read.
+        let mut legacy = stored;
+        legacy["phone"] = json!("+79991234567");
+        let old: Verification = serde_json::from_value(legacy).unwrap();
+        assert_eq!(old.phone_e164(&secret).as_deref(), Some("+79991234567"));
+        assert_eq!(old.pending_key(&secret), v.pending_key(&secret));
+    }
 
     #[test]
     fn statuses_keep_their_wire_names() {

@@ -4,7 +4,7 @@
 //! claimed together with the new verification in one write, so concurrent starts
 //! share one verification and none finds the claim without its verification.
 
-use super::model::{Status, Verification, not_found, pending_key, view};
+use super::model::{Status, Verification, not_found, pending_key, seal_phone, view};
 use crate::error::{ApiError, ErrorCode};
 use crate::flows::Purpose;
 use crate::flows::prepare;
@@ -30,7 +30,7 @@ pub async fn start(
 ) -> Result<(bool, Value), ApiError> {
     let (location, phone) = prepare::resolve(state, location_id, phone, purpose).await?;
     let now = state.now_ms();
-    let pkey = pending_key(&location.location_id, &phone.e164, purpose);
+    let pkey = pending_key(&state.secret, &location.location_id, &phone.e164, purpose);
     // Usually nothing is pending: claim the slot in the first write. (The code and text
     // made for it are thrown away if the slot is taken.)
     let new = NewVerification {
@@ -209,7 +209,7 @@ async fn create(
     let v = Verification {
         id: id.clone(),
         location_id: prepared.location.location_id.clone(),
-        phone: prepared.phone.e164.clone(),
+        phone: seal_phone(&state.secret, &id, &prepared.phone.e164),
         purpose: new.purpose,
         status: Status::Pending,
         salt: hex::encode(salt),

@@ -168,3 +168,37 @@ return 0
 "#,
     )
 });
+
+/// One `SCAN` step, run as a script so that it reaches the node holding the
+/// deployment's keys in Cluster mode (`KEYS[1]` carries the prefix's hash tag):
+/// `ARGV[1]` = cursor, `ARGV[2]` = pattern, `ARGV[3]` = count. Returns `{cursor, keys}`.
+pub(super) static SCAN: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+return redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
+"#,
+    )
+});
+
+/// Moves `KEYS[1]` to `KEYS[2]`, keeping its TTL. `ARGV[1]` = 'zset': a quota counter,
+/// merged into one already there (its events count too; `AGGREGATE MAX` so an event
+/// in both is one event); 'value': a value, dropped if `KEYS[2]` exists. Returns 1 if
+/// `KEYS[1]` existed.
+pub(super) static MOVE: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local ttl = math.max(redis.call('PTTL', KEYS[1]), redis.call('PTTL', KEYS[2]))
+if ARGV[1] == 'zset' then
+  redis.call('ZUNIONSTORE', KEYS[2], 2, KEYS[2], KEYS[1], 'AGGREGATE', 'MAX')
+elseif redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('SET', KEYS[2], redis.call('GET', KEYS[1]))
+else
+  ttl = redis.call('PTTL', KEYS[2])
+end
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+redis.call('DEL', KEYS[1])
+return 1
+"#,
+    )
+});

@@ -335,7 +335,9 @@ pub(super) fn acquire(
 }
 
 mod migrate;
+mod rekey;
 pub(super) use migrate::migrate_events;
+pub(super) use rekey::{keys_with_prefix, rekey};
 
 #[cfg(test)]
 mod tests;

@@ -572,3 +572,116 @@ pub(super) async fn quota_release_gives_back_one_event_and_never_more(s: S) {
     // Releasing keys that were never counted is harmless.
     s.quota_release(&[q("never", 1000, 1)], 0).await.unwrap();
 }
+
+pub(super) async fn rekey_moves_quotas_and_values_once_merging_counters(s: S) {
+    let minute = 60_000;
+    // An earlier version's counters under clear keys, and one already under the new key.
+    for t in [1_000, 2_000] {
+        assert!(
+            s.quota_acquire(&[q("old:phone:1", minute, 10)], t)
+                .await
+                .unwrap()
+                .is_ok()
+        );
+    }
+    assert!(
+        s.quota_acquire(&[q("new:phone:1", minute, 10)], 3_000)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    assert!(
+        s.quota_acquire(&[q("old:ip:2", minute, 10)], 1_000)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    s.put(
+        Ns::PendingVerification,
+        "loc:+1:login",
+        "ver_a".into(),
+        Some(10_000),
+        0,
+    )
+    .await
+    .unwrap();
+    s.put(
+        Ns::PendingVerification,
+        "loc:+2:login",
+        "ver_b".into(),
+        Some(10_000),
+        0,
+    )
+    .await
+    .unwrap();
+    s.put(
+        Ns::PendingVerification,
+        "h:2",
+        "ver_newer".into(),
+        Some(10_000),
+        0,
+    )
+    .await
+    .unwrap();
+    let quota_rename = |k: &str| k.strip_prefix("old:").map(|rest| format!("new:{rest}"));
+    let value_rename = |k: &str| {
+        k.strip_prefix("loc:+")
+            .and_then(|rest| rest.split(':').next())
+            .map(|n| format!("h:{n}"))
+    };
+    let moved = s.rekey(Rekey::Quotas("old:"), &quota_rename).await.unwrap();
+    assert_eq!(moved, 2);
+    assert_eq!(
+        s.rekey(Rekey::Values(Ns::PendingVerification), &value_rename)
+            .await
+            .unwrap(),
+        2
+    );
+    // All three events count under the new key: a limit of 3 is full until the first
+    // leaves the window, a limit of 4 has room.
+    let full = s
+        .quota_acquire(&[q("new:phone:1", minute, 3)], 4_000)
+        .await
+        .unwrap();
+    assert_eq!(full.unwrap_err().retry_after_ms, 1_000 + minute - 4_000);
+    let full = s
+        .quota_acquire(&[q("new:ip:2", minute, 1)], 4_000)
+        .await
+        .unwrap();
+    assert!(full.is_err(), "the moved counter still counts");
+    // The old keys are gone: counting under them starts afresh.
+    assert!(
+        s.quota_acquire(&[q("old:phone:1", minute, 1)], 4_000)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    let get = |k: &'static str| {
+        let s = s.clone();
+        async move { s.get(Ns::PendingVerification, k, 5_000).await.unwrap() }
+    };
+    assert_eq!(get("h:1").await.as_deref(), Some("ver_a"));
+    assert_eq!(
+        get("h:2").await.as_deref(),
+        Some("ver_newer"),
+        "the newer stays"
+    );
+    assert_eq!(get("loc:+1:login").await, None);
+    assert_eq!(get("loc:+2:login").await, None);
+    assert_eq!(
+        s.get(Ns::PendingVerification, "h:1", 10_000).await.unwrap(),
+        None,
+        "a moved value keeps its expiry"
+    );
+    // Again (another instance starting): only the old key counted just now moves.
+    assert_eq!(
+        s.rekey(Rekey::Quotas("old:"), &quota_rename).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        s.rekey(Rekey::Values(Ns::PendingVerification), &value_rename)
+            .await
+            .unwrap(),
+        0
+    );
+}
