@@ -1,9 +1,11 @@
 //! The cost the limits add to one send: `admit_send` (five or six quota checks in one
 //! SQLite transaction) on distinct phones, a send refused by the cooldown, and the
-//! in-memory geo and throughput checks. Run with `cargo bench -p gateway --bench limits`.
+//! in-memory geo and throughput checks, and the keyed hash of one quota key. Run with
+//! `cargo bench -p gateway --bench limits`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gateway::limits::{Limits, LimitsConfig, PrefixLimit, SendSubject};
+use gateway::secret::{QuotaKind, ServerSecret};
 use gateway::store::SqliteStore;
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
@@ -30,6 +32,12 @@ fn bench(c: &mut Criterion) {
     // A bucket too large to empty during the run: this measures the check, not waiting.
     let adapters = [("sms-main".to_owned(), 1_000_000, u32::MAX)];
     let limits = Limits::new(&cfg, &adapters).expect("limits");
+    let secret = ServerSecret::new(b"limits bench secret".to_vec());
+    let keys = secret.store_keys();
+
+    c.bench_function("store_keys/one_quota_key", |b| {
+        b.iter(|| keys.quota(QuotaKind::Phone, black_box("+79991234567")))
+    });
 
     let mut n: u64 = 0;
     c.bench_function("admit_send/accepted_distinct_phones", |b| {
@@ -46,7 +54,7 @@ fn bench(c: &mut Criterion) {
             };
             let now = T0 + n as i64;
             let verdict = rt
-                .block_on(limits.admit_send(&store, &subject, now))
+                .block_on(limits.admit_send(&store, keys, &subject, now))
                 .expect("store works");
             assert!(verdict.is_ok(), "distinct subjects are admitted");
         })
@@ -58,13 +66,13 @@ fn bench(c: &mut Criterion) {
         client_ip: None,
         location_id: "denied",
     };
-    rt.block_on(limits.admit_send(&store, &subject, T0))
+    rt.block_on(limits.admit_send(&store, keys, &subject, T0))
         .expect("store works")
         .expect("first send admitted");
     c.bench_function("admit_send/refused_by_cooldown", |b| {
         b.iter(|| {
             let verdict = rt
-                .block_on(limits.admit_send(&store, black_box(&subject), T0 + 1))
+                .block_on(limits.admit_send(&store, keys, black_box(&subject), T0 + 1))
                 .expect("store works");
             assert!(verdict.is_err(), "within the cooldown");
         })

@@ -41,12 +41,10 @@ fn keys_of(c: &Connection, ns: Ns) -> Result<Vec<String>, StoreError> {
     let mut stmt = c
         .prepare_cached("SELECT key FROM kv WHERE ns = ?1")
         .map_err(backend)?;
-    let keys = stmt
-        .query_map(params![ns.as_str()], |r| r.get::<_, String>(0))
+    stmt.query_map(params![ns.as_str()], |r| r.get::<_, String>(0))
         .map_err(backend)?
         .collect::<Result<Vec<_>, _>>()
-        .map_err(backend);
-    keys
+        .map_err(backend)
 }
 
 /// Moves values to new keys (one already there stays); returns how many moved.
