@@ -2,7 +2,9 @@
 //!
 //! One connection, owned by a writer thread that commits queued operations in
 //! groups (see `sqlite/writer.rs`): SQLite serialises writers anyway, and a single
-//! connection keeps every multi-statement operation atomic. Schema changes are
+//! connection keeps every multi-statement operation atomic. A second connection
+//! only copies the WAL into the database file, on a thread of its own
+//! (`sqlite/checkpoint.rs`), so the writer never stops to do it. Schema changes are
 //! numbered migrations tracked in `PRAGMA user_version`.
 
 use super::{
@@ -14,6 +16,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod checkpoint;
 mod quota;
 mod writer;
 
@@ -81,7 +84,7 @@ impl SqliteStore {
             .map_err(backend)?;
         migrate(&conn)?;
         Ok(Self {
-            writer: writer::Writer::spawn(conn)?,
+            writer: writer::Writer::spawn(conn, &path, busy_timeout)?,
             path,
         })
     }
