@@ -2,7 +2,9 @@
 //!
 //! One connection, owned by a writer thread that commits queued operations in
 //! groups (see `sqlite/writer.rs`): SQLite serialises writers anyway, and a single
-//! connection keeps every multi-statement operation atomic. Schema changes are
+//! connection keeps every multi-statement operation atomic. A second connection
+//! only copies the WAL into the database file, on a thread of its own
+//! (`sqlite/checkpoint.rs`), so the writer never stops to do it. Schema changes are
 //! numbered migrations tracked in `PRAGMA user_version`.
 
 use super::{
@@ -12,10 +14,13 @@ use super::{
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod checkpoint;
 mod quota;
 mod rekey;
+mod sweep;
 mod writer;
 
 /// Numbered schema migrations; index + 1 is the `user_version` after applying it.
@@ -59,6 +64,8 @@ pub struct SqliteStore {
     writer: writer::Writer,
     /// The database file, for messages.
     path: PathBuf,
+    /// Where the paced walk over the quota table is (`sqlite/sweep.rs`).
+    sweep: Arc<Mutex<sweep::Sweep>>,
 }
 
 impl SqliteStore {
@@ -82,8 +89,9 @@ impl SqliteStore {
             .map_err(backend)?;
         migrate(&conn)?;
         Ok(Self {
-            writer: writer::Writer::spawn(conn)?,
+            writer: writer::Writer::spawn(conn, &path, busy_timeout)?,
             path,
+            sweep: Arc::default(),
         })
     }
 
@@ -133,6 +141,11 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+/// A lock whose holder panicked (a bug elsewhere) is reported, never unwrapped.
+fn poisoned<T>(_: std::sync::PoisonError<T>) -> StoreError {
+    StoreError::Backend("the quota sweep's state was poisoned by a panic (a bug)".into())
 }
 
 fn backend(e: rusqlite::Error) -> StoreError {
@@ -374,33 +387,20 @@ impl Store for SqliteStore {
             }
         }
         // Quota rows have no expiry index (it cost an index update per send): walk the
-        // table in key order, a chunk per operation.
-        let mut after = String::new();
-        loop {
-            let from = after.clone();
-            let (n, last) = self
-                .with(move |c| {
-                    let last: Option<String> = c
-                        .prepare_cached(
-                            "SELECT key FROM quotas WHERE key > ?1 ORDER BY key LIMIT 1 OFFSET ?2",
-                        )
-                        .map_err(backend)?
-                        .query_row(params![from, PRUNE_CHUNK - 1], |r| r.get(0))
-                        .optional()
-                        .map_err(backend)?;
-                    let n = c
-                        .prepare_cached(
-                            "DELETE FROM quotas WHERE key > ?1 AND (?2 IS NULL OR key <= ?2) AND expires_at <= ?3",
-                        )
-                        .map_err(backend)?
-                        .execute(params![from, last, now])
-                        .map_err(backend)?;
-                    Ok((n, last))
-                })
-                .await?;
+        // table in key order, a chunk per operation, a share of it per call.
+        let step = self.sweep.lock().map_err(poisoned)?.begin(now);
+        let (mut from, mut budget) = (step.after, step.budget);
+        while budget.is_none_or(|b| b > 0) {
+            let after = from.clone();
+            let (n, walked, last) = self.with(move |c| sweep::chunk(c, &after, now)).await?;
             removed += n as u64;
+            self.sweep
+                .lock()
+                .map_err(poisoned)?
+                .advance(walked, last.clone());
+            budget = budget.map(|b| b - walked);
             match last {
-                Some(k) => after = k,
+                Some(k) => from = k,
                 None => break,
             }
         }

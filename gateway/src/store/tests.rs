@@ -311,6 +311,32 @@ mod sqlite_only {
         assert_eq!(s.prune(100).await.unwrap(), 2);
     }
 
+    #[tokio::test]
+    async fn quota_rows_are_pruned_a_share_per_call_resuming_where_the_last_stopped() {
+        let (_d, s) = open();
+        let add = |from: usize, at: Millis| {
+            let s = s.clone();
+            async move {
+                for c in 0..5 {
+                    let checks: Vec<_> = (0..1000)
+                        .map(|i| conformance_q(&format!("k{:05}", from + c * 1000 + i), 10, 5))
+                        .collect();
+                    s.quota_acquire(&checks, at).await.unwrap().unwrap();
+                }
+            }
+        };
+        add(0, 0).await;
+        // The first walk after start is whole: it learns the table's size.
+        assert_eq!(s.prune(100).await.unwrap(), 5000);
+        add(10_000, 200).await;
+        // 5,000 rows and a few milliseconds since the last call: one chunk per call,
+        // each resuming after the last key looked at, until the table ends.
+        assert_eq!(s.prune(300).await.unwrap(), 2000);
+        assert_eq!(s.prune(301).await.unwrap(), 2000);
+        assert_eq!(s.prune(302).await.unwrap(), 1000);
+        assert_eq!(s.prune(303).await.unwrap(), 0);
+    }
+
     fn conformance_q(key: &str, window_ms: i64, limit: u32) -> QuotaCheck {
         QuotaCheck {
             key: key.into(),

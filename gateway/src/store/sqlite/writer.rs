@@ -22,11 +22,14 @@
 //! (`tokio-rusqlite` and `deadpool-sqlite` run one closure per call, one commit each).
 
 use super::backend;
+use super::checkpoint::{self, Nudge};
 use crate::store::StoreError;
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// Most operations one transaction carries; bounds how long a burst holds its callers.
@@ -105,6 +108,9 @@ struct Inner {
     jobs: Option<mpsc::Sender<Box<dyn Op>>>,
     /// `None` only while dropping.
     thread: Option<JoinHandle<()>>,
+    /// The checkpoint thread, which ends after the writer thread; `None` only while
+    /// dropping.
+    checkpoints: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -121,21 +127,34 @@ impl Drop for Inner {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        // The writer thread dropped its nudge on the way out, which ends this one; its
+        // connection closes last and leaves the database file complete, WAL copied.
+        if let Some(t) = self.checkpoints.take() {
+            let _ = t.join();
+        }
     }
 }
 
 impl Writer {
-    /// Starts the writer thread, which owns `conn` from now on.
-    pub(super) fn spawn(conn: Connection) -> Result<Self, StoreError> {
+    /// Starts the writer thread, which owns `conn` from now on, and its checkpoint
+    /// thread (`sqlite/checkpoint.rs`) on a second connection to `path`.
+    pub(super) fn spawn(
+        conn: Connection,
+        path: &Path,
+        busy_timeout: Duration,
+    ) -> Result<Self, StoreError> {
+        let (nudge, checkpoints) =
+            checkpoint::spawn(&conn, path, busy_timeout, checkpoint::RESTART_FRAMES)?;
         let (tx, rx) = mpsc::channel::<Box<dyn Op>>();
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || serve(&conn, &rx))
+            .spawn(move || serve(&conn, &rx, &nudge))
             .map_err(|e| StoreError::Backend(format!("cannot start the store writer: {e}")))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 jobs: Some(tx),
                 thread: Some(thread),
+                checkpoints: Some(checkpoints),
             }),
         })
     }
@@ -171,7 +190,7 @@ impl Writer {
 }
 
 /// The thread: batch after batch until every handle is dropped.
-fn serve(conn: &Connection, jobs: &mpsc::Receiver<Box<dyn Op>>) {
+fn serve(conn: &Connection, jobs: &mpsc::Receiver<Box<dyn Op>>, nudge: &Nudge) {
     let mut batch: Vec<Box<dyn Op>> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = jobs.recv() {
         batch.push(first);
@@ -182,6 +201,7 @@ fn serve(conn: &Connection, jobs: &mpsc::Receiver<Box<dyn Op>>) {
             }
         }
         run_batch(conn, &mut batch);
+        nudge.committed(conn);
     }
 }
 

@@ -12,7 +12,8 @@ fn setup() -> (tempfile::TempDir, std::path::PathBuf, Writer) {
     conn.pragma_update(None, "journal_mode", "WAL").unwrap();
     conn.execute_batch("CREATE TABLE t (x INTEGER NOT NULL)")
         .unwrap();
-    (dir, path, Writer::spawn(conn).unwrap())
+    let writer = Writer::spawn(conn, &path, std::time::Duration::from_secs(5)).unwrap();
+    (dir, path, writer)
 }
 
 /// Polls once, which queues the job, so that queue order is the test's order.
