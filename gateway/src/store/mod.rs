@@ -300,13 +300,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn prune(&self, now: Millis) -> Result<u64, StoreError>;
 
     /// Moves what an earlier version stored under clear keys to the keys `rename`
-    /// gives (`None`: leave the key alone): with [`Rekey::Quotas`], quota counters
-    /// whose key starts with the prefix; with [`Rekey::Values`], the keys of a
-    /// namespace. A counter moved onto one that exists is merged with it (the events
-    /// of both count); a value moved onto a key that holds one is dropped (the newer
-    /// stays). Each key moves atomically; running it again, or from several instances
-    /// at once, moves nothing twice. Returns how many keys moved. `rename` runs on the
-    /// caller's thread.
+    /// gives (`None`: leave it; it runs on the caller's thread). A counter moved onto
+    /// an existing one is merged (the events of both count); a value moved onto a
+    /// key holding one is dropped (the newer stays). Atomic per key; running it again, or
+    /// from several instances at once, moves nothing twice. Returns how many moved.
     async fn rekey(&self, what: Rekey<'_>, rename: Rename<'_>) -> Result<u64, StoreError>;
 }
 
