@@ -11,62 +11,39 @@
 #[path = "support/redis.rs"]
 mod redis;
 use redis::{Redis, redis};
+#[path = "support/replica.rs"]
+mod replica;
+use replica::replica;
 
 use actix_web::{test, web};
-use adapter_mock_core::MockAdapter;
-use gateway::adapters::{AdapterInstance, Adapters, HostContext, InProcess};
 use gateway::app::build_app;
 use gateway::clock::ManualClock;
-use gateway::config::Config;
 use gateway::flows::reports::apply_updates;
 use gateway::state::AppState;
-use gateway::store::RedisStore;
 use gateway_sdk::{DeliveryStatus, StatusUpdate};
 use serde_json::{Value, json};
-use std::sync::Arc;
-use std::time::Duration;
 
 const CODE: &str = "48213579";
 
 /// One instance on `redis`, its data (and the mocks' outboxes) in `dir`.
 async fn instance(redis: &Redis, clock: &ManualClock, dir: &std::path::Path) -> AppState {
-    let file = dir.join("gateway.toml");
-    let key_hash = gateway::auth::hash_key("k");
-    std::fs::write(
-        &file,
-        format!(
-            "[[auth.api_keys]]\nname = \"t\"\nhash = \"{key_hash}\"\n[routing]\ndefault_channels = [\"mock\"]\n\
-             [[adapters]]\nname = \"mock\"\nlibrary = \"in-process\"\n\
-             [store]\nbackend = \"redis\"\n[store.redis]\nurl = \"redis://127.0.0.1:{}\"\n\
-             [verification]\nsecret = \"late-fallback-replicas-test-secret\"\n",
-            redis.1
-        ),
+    let wa_outbox = dir.join("data/wa-outbox.jsonl");
+    replica(
+        redis,
+        clock,
+        dir,
+        "[routing]\ndefault_channels = [\"mock\"]\n\
+         [[adapters]]\nname = \"mock\"\nlibrary = \"in-process\"\n\
+         [verification]\nsecret = \"late-fallback-replicas-test-secret\"\n",
+        &[
+            ("mock", json!({})),
+            (
+                "wa",
+                json!({ "channel": "whatsapp", "delivery_reports": true, "outbox": wa_outbox }),
+            ),
+        ],
     )
-    .unwrap();
-    let mut cfg = Config::load(Some(&file), Some(Default::default())).unwrap();
-    cfg.store.data_dir = dir.join("data");
-    let store = RedisStore::connect(&cfg.store.redis).await.unwrap();
-    let ctx = HostContext {
-        data_dir: cfg.store.data_dir.clone(),
-        public_url: None,
-        reports: None,
-    };
-    let mock = |name: &str, settings: Value| -> Arc<dyn AdapterInstance> {
-        Arc::new(
-            InProcess::<MockAdapter>::create(name, settings, &ctx, Duration::from_secs(5)).unwrap(),
-        )
-    };
-    let wa_outbox = cfg.store.data_dir.join("wa-outbox.jsonl");
-    let adapters = Adapters::from_instances(vec![
-        mock("mock", json!({})),
-        mock(
-            "wa",
-            json!({ "channel": "whatsapp", "delivery_reports": true, "outbox": wa_outbox }),
-        ),
-    ]);
-    gateway::server::state_with(cfg, Arc::new(clock.clone()), Arc::new(store), adapters)
-        .await
-        .unwrap()
+    .await
 }
 
 /// The codes an instance's SMS mock sent.

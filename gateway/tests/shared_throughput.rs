@@ -6,53 +6,33 @@
 #![allow(clippy::unwrap_used)]
 
 use actix_web::{test, web};
-use adapter_mock_core::MockAdapter;
-use gateway::adapters::{Adapters, HostContext, InProcess};
 use gateway::app::build_app;
 use gateway::clock::ManualClock;
-use gateway::config::Config;
-use gateway::store::RedisStore;
 use serde_json::{Value, json};
-use std::sync::Arc;
-use std::time::Duration;
 
 #[path = "support/redis.rs"]
 mod redis;
 use redis::{Redis, redis};
+#[path = "support/replica.rs"]
+mod replica;
+use replica::replica;
 
 async fn instance(
     redis: &Redis,
     clock: &ManualClock,
     dir: &std::path::Path,
 ) -> gateway::state::AppState {
-    let file = dir.join("gateway.toml");
-    let key_hash = gateway::auth::hash_key("k");
-    std::fs::write(
-        &file,
-        format!(
-            "[[auth.api_keys]]\nname = \"t\"\nhash = \"{key_hash}\"\n[routing]\ndefault_channels = [\"mock\"]\n\
-             [[adapters]]\nname = \"mock\"\nlibrary = \"in-process\"\nthroughput = {{ per_second = 1, burst = 2 }}\n\
-             [limits]\nthroughput_scope = \"cluster\"\nthroughput_wait = \"0s\"\nresend_cooldown = \"1ms\"\n\
-             [store]\nbackend = \"redis\"\n[store.redis]\nurl = \"redis://127.0.0.1:{}\"\n\
-             [verification]\nsecret = \"shared-throughput-test-secret\"\n",
-            redis.1
-        ),
+    replica(
+        redis,
+        clock,
+        dir,
+        "[routing]\ndefault_channels = [\"mock\"]\n\
+         [[adapters]]\nname = \"mock\"\nlibrary = \"in-process\"\nthroughput = { per_second = 1, burst = 2 }\n\
+         [limits]\nthroughput_scope = \"cluster\"\nthroughput_wait = \"0s\"\nresend_cooldown = \"1ms\"\n\
+         [verification]\nsecret = \"shared-throughput-test-secret\"\n",
+        &[("mock", json!({}))],
     )
-    .unwrap();
-    let mut cfg = Config::load(Some(&file), Some(Default::default())).unwrap();
-    cfg.store.data_dir = dir.join("data");
-    let store = RedisStore::connect(&cfg.store.redis).await.unwrap();
-    let ctx = HostContext {
-        data_dir: cfg.store.data_dir.clone(),
-        public_url: None,
-        reports: None,
-    };
-    let mock =
-        InProcess::<MockAdapter>::create("mock", json!({}), &ctx, Duration::from_secs(5)).unwrap();
-    let adapters = Adapters::from_instances(vec![Arc::new(mock)]);
-    gateway::server::state_with(cfg, Arc::new(clock.clone()), Arc::new(store), adapters)
-        .await
-        .unwrap()
+    .await
 }
 
 #[actix_rt::test]

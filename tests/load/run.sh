@@ -3,8 +3,8 @@
 # .ci/install-kannel.sh) from Debian if missing, builds the gateway, the mock adapter,
 # the actix-web baseline and the harness in release mode, then runs every scenario on
 # 127.0.0.1 and writes the markdown table to stdout and target/bench/load-report.md.
-# Extra arguments go to `loadbench` (`--duration 10s --rounds 2 --connections 32
-# --soak 20s --only kannel,messages`; see `loadbench --help`).
+# Extra arguments go to `loadbench` (defaults `--duration 6s --rounds 2 --connections 32
+# --soak 10s`; `--only kannel,messages` runs a subset; see `loadbench --help`).
 # Prints how long the whole command took (build included) at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
