@@ -5,6 +5,7 @@
 mod connections;
 pub mod drain;
 pub mod malformed;
+mod ticks;
 
 use crate::adapters::AdapterKinds;
 use crate::adapters::{Adapters, HostContext};
@@ -307,7 +308,7 @@ pub async fn run(
         .context("listening")?
         .run();
     let handle = server.handle();
-    let pruner = tokio::spawn(prune_loop(state));
+    let pruner = tokio::spawn(ticks::prune_loop(state));
     tokio::pin!(server);
     tokio::select! {
         res = &mut server => { pruner.abort(); return res.context("serving"); }
@@ -335,32 +336,4 @@ pub async fn run(
     served.context("serving")?;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// The background ticks, in one task: pruning, and the late-fallback watch
-/// (`flows::fallback::tick`, every second).
-async fn prune_loop(state: AppState) {
-    tokio::join!(
-        prune_ticks(state.clone()),
-        crate::flows::fallback::tick(state)
-    );
-}
-
-/// Removes expired records every `store.prune_interval` (and counts the verifications
-/// that expired meanwhile).
-async fn prune_ticks(state: AppState) {
-    let mut tick = tokio::time::interval(state.config.store.prune_interval);
-    loop {
-        tick.tick().await;
-        match state.store.prune(millis(state.clock.now())).await {
-            Ok(n) if n > 0 => tracing::debug!(rows = n, "pruned expired records"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "pruning failed"),
-        }
-        crate::flows::verifications::count_due_expiries(&state).await;
-        let idle = state.connections.sweep(state.clock.now());
-        if idle > 0 {
-            tracing::debug!(instances = idle, "dropped idle connection instances");
-        }
-    }
 }

@@ -400,3 +400,42 @@ fn check_config_pings_redis_and_start_up_refuses_what_cannot_work() {
     assert!(!ok, "{text}");
     assert!(text.contains("verification.secret"), "{text}");
 }
+
+#[test]
+fn counters_an_old_instance_writes_during_a_rolling_upgrade_are_moved_and_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let redis = RedisServer::start();
+    let toml = config(&format!(
+        "[limits]\nresend_cooldown = \"1h\"\n\n{}\n[verification]\nsecret = \"{SECRET}\"\n",
+        redis
+            .store_toml()
+            .replace("[store]\n", "[store]\nprune_interval = \"100ms\"\n")
+    ));
+    let a = Gateway::start(dir.path(), &toml);
+    location(&a, "42", true);
+    // An instance of the earlier version, still running, counts a send under the clear
+    // key after this one started (its start-up move has already run).
+    let legacy = format!("e2e:quota:limits:phone:{PHONE}");
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        .to_string();
+    redis.cli(&["ZADD", &legacy, &now_ms, &format!("{now_ms}:old")]);
+    redis.cli(&["PEXPIRE", &legacy, "86400000"]);
+    // A prune tick moves it (polled, with a generous bound: no timing is asserted).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while redis.cli(&["EXISTS", &legacy]).trim() != "0" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the clear key was never moved"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let keys = redis.cli(&["KEYS", "e2e:quota:*"]);
+    assert!(keys.contains("e2e:quota:q:phone:"), "{keys}");
+    assert!(!keys.contains(PHONE), "{keys}");
+    // The send the old instance counted holds this phone's cooldown here too.
+    send(&a, PHONE).problem(429, "resend_cooldown");
+    assert!(outbox(&a).is_empty());
+}
