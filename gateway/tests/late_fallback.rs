@@ -18,7 +18,7 @@ use gateway::app::build_app;
 use gateway::flows::reports::{Applied, apply_updates};
 use gateway::store::Ns;
 use gateway_sdk::{DeliveryStatus, StatusUpdate};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const PHONE: &str = "+79991234567";
 const CODE: &str = "48213579";
@@ -53,21 +53,8 @@ async fn setup_with(channels: &[&str], toml: &str) -> (Harness, impl Fn() -> Vec
     .await;
     assert!(s.is_success(), "{body}");
     let dir = h.dir.path().to_owned();
-    let wa_codes = move || codes_in(&dir.join("data/wa-outbox.jsonl"));
+    let wa_codes = move || harness::outbox_codes(&dir.join("data/wa-outbox.jsonl"));
     (h, wa_codes)
-}
-
-fn codes_in(path: &std::path::Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["code"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect()
 }
 
 /// The message record as stored (what a replica or a restart reads), as text.

@@ -24,7 +24,7 @@ use gateway::config::Config;
 use gateway::secret::ServerSecret;
 use gateway::state::AppState;
 use gateway::store::{Ns, QuotaCheck, RedisStore, SqliteStore, Store};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use support::call;
@@ -73,20 +73,6 @@ async fn instance(cfg: Config, store: Arc<dyn Store>, clock: &ManualClock) -> Ap
     .unwrap()
 }
 
-/// The codes the mock sent, oldest first.
-fn codes(cfg_dir: &std::path::Path) -> Vec<String> {
-    std::fs::read_to_string(cfg_dir.join("data/mock-outbox.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["code"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect()
-}
-
 /// Sends, a verification, its check and introspection; checks what the API shows.
 async fn traffic(state: &AppState, dir: &std::path::Path) {
     let app = test::init_service(build_app(web::Data::new(state.clone()))).await;
@@ -108,7 +94,10 @@ async fn traffic(state: &AppState, dir: &std::path::Path) {
     let id = v["id"].as_str().unwrap().to_owned();
     let (s, v, _) = call(&app, "GET", &format!("/v1/verifications/{id}"), None).await;
     assert_eq!((s.as_u16(), &v["phone"]), (200, &json!("+7999***4567")));
-    let code = codes(dir).last().unwrap().clone();
+    let code = support::outbox_codes(&dir.join("data/mock-outbox.jsonl"))
+        .last()
+        .unwrap()
+        .clone();
     let check = json!({ "location_id": "42", "phone": PHONE, "purpose": "login", "code": code });
     let (s, v, _) = call(&app, "POST", "/v1/verifications/check", Some(check)).await;
     assert_eq!(s, 200, "{v}");

@@ -105,15 +105,21 @@ impl Harness {
     /// The codes the mock has sent, oldest first.
     #[allow(dead_code)] // not every test binary reads codes
     pub fn codes(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.path().join("data/mock-outbox.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| {
-                serde_json::from_str::<Value>(l).unwrap()["code"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect()
+        outbox_codes(&self.dir.path().join("data/mock-outbox.jsonl"))
     }
+}
+
+/// The codes in a mock adapter's outbox file, oldest first (none if it does not exist).
+#[allow(dead_code)] // not every test binary reads an outbox
+pub fn outbox_codes(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
 }
