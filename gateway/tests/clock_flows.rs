@@ -7,7 +7,7 @@
 
 #[path = "support/harness.rs"]
 mod harness;
-use harness::{call, harness};
+use harness::{call, harness, location_42};
 
 use actix_web::{http::StatusCode, test, web};
 use gateway::app::build_app;
@@ -25,14 +25,7 @@ fn wrong(code: &str) -> String {
 async fn expiry_cooldown_and_token_lifetime_follow_the_clock() {
     let h = harness("[verification]\nttl = \"10m\"\ntoken_ttl = \"15m\"\n").await;
     let app = test::init_service(build_app(web::Data::new(h.state.clone()))).await;
-    let (s, _, _) = call(
-        &app,
-        "PUT",
-        "/v1/locations/42",
-        Some(json!({ "location_name": "L", "country": "RU" })),
-    )
-    .await;
-    assert_eq!(s, 201);
+    location_42(&app).await;
     let start = json!({ "location_id": "42", "phone": PHONE, "purpose": "login" });
     let (s, v, _) = call(&app, "POST", "/v1/verifications", Some(start.clone())).await;
     assert_eq!(s, 201, "{v}");
@@ -151,14 +144,7 @@ async fn hourly_phone_quota_rolls_over_and_refusals_send_nothing() {
 async fn concurrent_starts_for_one_phone_make_one_verification_and_send_once() {
     let h = harness("").await;
     let app = test::init_service(build_app(web::Data::new(h.state.clone()))).await;
-    let (s, _, _) = call(
-        &app,
-        "PUT",
-        "/v1/locations/42",
-        Some(json!({ "location_name": "L", "country": "RU" })),
-    )
-    .await;
-    assert_eq!(s, 201);
+    location_42(&app).await;
     let start = || {
         call(
             &app,
@@ -200,19 +186,6 @@ async fn concurrent_starts_for_one_phone_make_one_verification_and_send_once() {
         (200, Some("approved")),
         "{v}"
     );
-}
-
-/// Creates location `42` in Russia.
-async fn location_42(
-    app: &impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
-        Error = actix_web::Error,
-    >,
-) {
-    let body = json!({ "location_name": "L", "country": "RU" });
-    let (s, v, _) = call(app, "PUT", "/v1/locations/42", Some(body)).await;
-    assert_eq!(s, 201, "{v}");
 }
 
 /// `gateway_verifications_total{purpose="login", outcome}` as `/metrics` shows it.

@@ -11,6 +11,9 @@
 #[path = "support/redis.rs"]
 mod redis;
 use redis::{Redis, redis};
+#[path = "support/harness.rs"]
+#[allow(dead_code)]
+mod harness;
 #[path = "support/replica.rs"]
 mod replica;
 use replica::replica;
@@ -48,16 +51,7 @@ async fn instance(redis: &Redis, clock: &ManualClock, dir: &std::path::Path) -> 
 
 /// The codes an instance's SMS mock sent.
 fn sms_codes(dir: &std::path::Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("data/mock-outbox.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["code"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect()
+    harness::outbox_codes(&dir.join("data/mock-outbox.jsonl"))
 }
 
 /// Applies a `wa` report on `state`, waits for the fallbacks it started, counts them.

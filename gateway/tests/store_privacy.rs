@@ -76,14 +76,7 @@ async fn instance(cfg: Config, store: Arc<dyn Store>, clock: &ManualClock) -> Ap
 /// Sends, a verification, its check and introspection; checks what the API shows.
 async fn traffic(state: &AppState, dir: &std::path::Path) {
     let app = test::init_service(build_app(web::Data::new(state.clone()))).await;
-    let (s, _, _) = call(
-        &app,
-        "PUT",
-        "/v1/locations/42",
-        Some(json!({ "location_name": "L", "country": "RU" })),
-    )
-    .await;
-    assert!(s.is_success(), "{s}");
+    support::location_42(&app).await;
     let start = json!({ "location_id": "42", "phone": PHONE, "purpose": "login", "client_ip": IP });
     let (s, v, _) = call(&app, "POST", "/v1/verifications", Some(start)).await;
     assert_eq!(s, 201, "{v}");
@@ -288,14 +281,7 @@ async fn before_the_upgrade(store: &dyn Store, now: i64) -> String {
 /// is found by phone and approved, and nothing is left under a clear key.
 async fn after_the_upgrade(state: &AppState, code: &str) {
     let app = test::init_service(build_app(web::Data::new(state.clone()))).await;
-    let (s, _, _) = call(
-        &app,
-        "PUT",
-        "/v1/locations/42",
-        Some(json!({ "location_name": "L", "country": "RU" })),
-    )
-    .await;
-    assert!(s.is_success(), "{s}");
+    support::location_42(&app).await;
     let msg = json!({ "location_id": "42", "phone": PHONE, "purpose": "login", "code": "1234" });
     let (s, p, retry) = call(&app, "POST", "/v1/messages", Some(msg)).await;
     assert_eq!(

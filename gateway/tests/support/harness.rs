@@ -101,6 +101,20 @@ pub async fn call(
     )
 }
 
+/// Creates location `42` in Russia (`201`).
+#[allow(dead_code)] // not every test binary creates it
+pub async fn location_42(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+    >,
+) {
+    let body = serde_json::json!({ "location_name": "L", "country": "RU" });
+    let (s, v, _) = call(app, "PUT", "/v1/locations/42", Some(body)).await;
+    assert_eq!(s, 201, "{v}");
+}
+
 impl Harness {
     /// The codes the mock has sent, oldest first.
     #[allow(dead_code)] // not every test binary reads codes
